@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// `npm start [-- --port N]`: starts Switchyard locally on workerd (wrangler dev) with local D1,
+// Queues, R2 and Durable Objects, applies the catalog migrations, and registers the example DAGs.
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(root);
+process.env.WRANGLER_SEND_METRICS = "false";
+
+const args = process.argv.slice(2);
+const portFlag = args.indexOf("--port");
+const port = portFlag >= 0 ? Number(args[portFlag + 1]) : Number(process.env.PORT ?? 8787);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+  console.error(`start: --port must be a TCP port number, got '${args[portFlag + 1] ?? ""}'`);
+  process.exit(2);
+}
+const passThrough = args.filter((a, i) => !(i === portFlag || i === portFlag + 1));
+
+if (!existsSync(".dev.vars")) {
+  copyFileSync(".dev.vars.example", ".dev.vars");
+  console.log("start: created .dev.vars from .dev.vars.example");
+}
+const token = /API_TOKEN\s*=\s*"?([^"\n]+)"?/.exec(readFileSync(".dev.vars", "utf8"))?.[1];
+if (!token) {
+  console.error("start: .dev.vars has no API_TOKEN");
+  process.exit(2);
+}
+
+const wrangler = join(root, "node_modules", ".bin", "wrangler");
+const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "CATALOG", "--local"], {
+  stdio: ["ignore", "inherit", "inherit"],
+  env: { ...process.env, CI: "true" },
+});
+if (migrate.status !== 0) {
+  console.error("start: applying the catalog migrations failed");
+  process.exit(migrate.status ?? 1);
+}
+
+const dev = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", ...passThrough], {
+  stdio: ["inherit", "inherit", "inherit"],
+});
+const stop = (signal) => {
+  if (!dev.killed) dev.kill(signal);
+};
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));
+dev.on("exit", (code) => process.exit(code ?? 0));
+
+const base = `http://127.0.0.1:${port}`;
+async function waitReady() {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await fetch(`${base}/health`);
+      if (res.ok) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+if (!(await waitReady())) {
+  console.error("start: the Worker did not become ready");
+  stop("SIGTERM");
+} else {
+  const dir = join(root, "examples", "dags");
+  const registered = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+    const dagId = file.replace(/\.json$/, "");
+    const body = readFileSync(join(dir, file), "utf8").replaceAll("${SWITCHYARD_URL}", base);
+    const res = await fetch(`${base}/api/dags/${dagId}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body,
+    });
+    const out = await res.json();
+    if (res.ok) registered.push(`${dagId} (v${out.version})`);
+    else console.error(`start: registering ${dagId} failed: ${JSON.stringify(out)}`);
+  }
+  console.log(`
+Switchyard is running at ${base}
+  API token: ${token}   (from .dev.vars)
+  Example DAGs: ${registered.join(", ")}
+
+  Try:
+    curl -s -X POST -H "Authorization: Bearer ${token}" ${base}/api/dags/flaky_http/runs
+    curl -s -H "Authorization: Bearer ${token}" ${base}/api/runs/<runId>
+`);
+}

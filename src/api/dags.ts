@@ -1,0 +1,142 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { canonicalJson } from "../dag/canonical";
+import { DagSpecSchema, IdSchema } from "../dag/spec";
+import { validateDagSpec } from "../dag/validate";
+import { catalog, dagVersion, latestDagVersion, listDags, listRuns, registerDagVersion } from "../db/catalog";
+import { sha256Hex } from "../lib/ids";
+import { RUN_STATUSES } from "../run/types";
+import { startRun } from "../triggers/start-run";
+import { apiError } from "./errors";
+import { parseOr400, readJson } from "./input";
+
+const TriggerBodySchema = z
+  .object({
+    params: z.record(z.string(), z.unknown()).optional(),
+    runKey: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+
+const ListRunsQuerySchema = z.object({
+  status: z.enum(RUN_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().max(512).optional(),
+});
+
+const CursorSchema = z.object({ createdAt: z.number(), runId: z.string() });
+
+function encodeCursor(c: { createdAt: number; runId: string }): string {
+  return btoa(JSON.stringify(c)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+function decodeCursor(raw: string) {
+  try {
+    const json = atob(raw.replaceAll("-", "+").replaceAll("_", "/"));
+    return CursorSchema.parse(JSON.parse(json));
+  } catch {
+    return apiError(400, "invalid_request", "cursor: not a cursor returned by this endpoint", [
+      { path: "cursor", message: "not a cursor returned by this endpoint" },
+    ]);
+  }
+}
+
+function dagIdParam(raw: string): string {
+  return parseOr400(IdSchema, raw, "invalid_dag_id");
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** `/api/dags`: register and read DAG versions, trigger and list runs. */
+export const dagsApi = new Hono<{ Bindings: Env }>()
+  .get("/", async (c) => {
+    const rows = await listDags(catalog(c.env.CATALOG));
+    return c.json({
+      dags: rows.map((d) => ({
+        dagId: d.dagId,
+        version: d.latestVersion,
+        description: d.description,
+        updatedAt: iso(d.updatedAt),
+      })),
+    });
+  })
+  .put("/:dagId", async (c) => {
+    const dagId = dagIdParam(c.req.param("dagId"));
+    const { value, raw } = await readJson(c);
+    const result = validateDagSpec(value, raw);
+    if (!result.ok) {
+      apiError(
+        400,
+        "invalid_dag",
+        result.issues.map((i) => `${i.path}: ${i.message}`).join("; "),
+        result.issues,
+      );
+    }
+    const specJson = canonicalJson(result.spec);
+    const registered = await registerDagVersion(catalog(c.env.CATALOG), {
+      dagId,
+      specJson,
+      specHash: await sha256Hex(specJson),
+      description: result.spec.description,
+      now: Date.now(),
+    });
+    if ("conflict" in registered) apiError(409, "conflict", "another version was registered at the same time; retry");
+    return c.json({ dagId, version: registered.version, created: registered.created }, registered.created ? 201 : 200);
+  })
+  .get("/:dagId", async (c) => {
+    const dagId = dagIdParam(c.req.param("dagId"));
+    const db = catalog(c.env.CATALOG);
+    const versionParam = c.req.query("version");
+    const version =
+      versionParam === undefined
+        ? undefined
+        : parseOr400(z.coerce.number().int().min(1), versionParam, "invalid_request");
+    const row = version === undefined ? await latestDagVersion(db, dagId) : await dagVersion(db, dagId, version);
+    if (!row) apiError(404, "not_found", version === undefined ? `no DAG '${dagId}'` : `no version ${version} of DAG '${dagId}'`);
+    return c.json({
+      dagId,
+      version: row.version,
+      createdAt: iso(row.createdAt),
+      spec: DagSpecSchema.parse(JSON.parse(row.specJson)),
+    });
+  })
+  .post("/:dagId/runs", async (c) => {
+    const dagId = dagIdParam(c.req.param("dagId"));
+    const { value } = await readJson(c, { optional: true });
+    const body = parseOr400(TriggerBodySchema, value);
+    const result = await startRun(c.env, {
+      dagId,
+      params: body.params ?? {},
+      trigger: { type: "api" },
+      ...(body.runKey === undefined ? {} : { runKey: body.runKey }),
+    });
+    if (result.kind === "no_dag") return apiError(404, "not_found", `no DAG '${dagId}'`);
+    const { run } = result;
+    return c.json({ runId: run.runId, status: run.status, run }, result.kind === "started" ? 201 : 200);
+  })
+  .get("/:dagId/runs", async (c) => {
+    const dagId = dagIdParam(c.req.param("dagId"));
+    const q = parseOr400(ListRunsQuerySchema, c.req.query());
+    const limit = q.limit ?? 50;
+    const rows = await listRuns(catalog(c.env.CATALOG), dagId, {
+      limit,
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.cursor ? { cursor: decodeCursor(q.cursor) } : {}),
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return c.json({
+      runs: page.map((r) => ({
+        runId: r.runId,
+        dagId: r.dagId,
+        dagVersion: r.dagVersion,
+        status: r.status,
+        runKey: r.runKey,
+        trigger: r.triggerType,
+        logicalDate: r.logicalDate,
+        createdAt: iso(r.createdAt),
+        startedAt: iso(r.startedAt),
+        endedAt: iso(r.endedAt),
+      })),
+      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, runId: last.runId }) : null,
+    });
+  });

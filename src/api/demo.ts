@@ -1,0 +1,17 @@
+import { Hono } from "hono";
+
+/**
+ * Endpoints for the example DAGs and the walk-through, so they run offline.
+ * `/demo/flaky?failures=N` fails (503) while the caller's attempt number
+ * (the X-Switchyard-Attempt header every http task sends) is ≤ N.
+ */
+export const demoApi = new Hono<{ Bindings: Env }>()
+  .get("/flaky", (c) => {
+    const failures = Number(c.req.query("failures") ?? "2");
+    const attempt = Number(c.req.header("x-switchyard-attempt") ?? "1");
+    if (attempt <= failures) return c.json({ error: `planned failure ${attempt} of ${failures}` }, 503);
+    return c.json({ ok: true, attempt });
+  })
+  .get("/orders", (c) =>
+    c.json({ orders: [{ id: 1, amount: 42.5 }, { id: 2, amount: 17 }, { id: 3, amount: 99.99 }] }),
+  );

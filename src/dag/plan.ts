@@ -1,0 +1,112 @@
+import { CONTROL_TASK_TYPES, type DagSpec, type TaskSpec, type TriggerRule, type Backoff } from "./spec";
+
+/** A retry policy with every default filled in. */
+export interface ResolvedRetry {
+  limit: number;
+  delayMs: number;
+  backoff: Backoff;
+  maxDelayMs: number;
+  jitter: boolean;
+}
+
+/** One task of a compiled DAG: indices instead of ids, defaults filled. */
+export interface PlannedTask {
+  id: string;
+  index: number;
+  spec: TaskSpec;
+  /** Runs inside the coordinator (no queue hop). */
+  control: boolean;
+  upstream: number[];
+  downstream: number[];
+  triggerRule: TriggerRule;
+  retry: ResolvedRetry;
+  timeoutMs: number;
+}
+
+export interface Plan {
+  tasks: PlannedTask[];
+  byId: Map<string, PlannedTask>;
+  /** Tasks with no upstream: where a run starts. */
+  roots: number[];
+}
+
+export const DEFAULT_RETRY: ResolvedRetry = {
+  limit: 0,
+  delayMs: 1_000,
+  backoff: "exponential",
+  maxDelayMs: 3_600_000,
+  jitter: true,
+};
+
+/** Attempts without `timeoutSeconds` get this bound: inside the queue consumer's wall-time limit. */
+export const DEFAULT_TIMEOUT_MS = 300_000;
+
+function resolveRetry(task: TaskSpec): ResolvedRetry {
+  const r = task.retries ?? {};
+  return {
+    limit: r.limit ?? DEFAULT_RETRY.limit,
+    delayMs: r.delaySeconds === undefined ? DEFAULT_RETRY.delayMs : r.delaySeconds * 1_000,
+    backoff: r.backoff ?? DEFAULT_RETRY.backoff,
+    maxDelayMs: r.maxDelaySeconds === undefined ? DEFAULT_RETRY.maxDelayMs : r.maxDelaySeconds * 1_000,
+    jitter: r.jitter ?? DEFAULT_RETRY.jitter,
+  };
+}
+
+/**
+ * Compiles a validated spec into a plan: tasks in topological order with
+ * numeric up/downstream links. Assumes `validateDagSpec` accepted the spec.
+ */
+export function compileDag(spec: DagSpec): Plan {
+  const ids = Object.keys(spec.tasks);
+  const indeg = new Map<string, number>();
+  const children = new Map<string, string[]>();
+  for (const id of ids) {
+    indeg.set(id, 0);
+    children.set(id, []);
+  }
+  for (const id of ids) {
+    for (const dep of spec.tasks[id]?.dependsOn ?? []) {
+      indeg.set(id, (indeg.get(id) ?? 0) + 1);
+      children.get(dep)?.push(id);
+    }
+  }
+  // Kahn's algorithm, keeping declaration order among ready tasks (stable plans).
+  const order: string[] = [];
+  const ready = ids.filter((id) => indeg.get(id) === 0);
+  for (let head = 0; head < ready.length; head++) {
+    const id = ready[head]!;
+    order.push(id);
+    for (const child of children.get(id) ?? []) {
+      const n = (indeg.get(child) ?? 0) - 1;
+      indeg.set(child, n);
+      if (n === 0) ready.push(child);
+    }
+  }
+  if (order.length !== ids.length) throw new Error("compileDag: spec has a cycle (validate it first)");
+
+  const byId = new Map<string, PlannedTask>();
+  const tasks: PlannedTask[] = order.map((id, index) => {
+    const spec_ = spec.tasks[id]!;
+    const planned: PlannedTask = {
+      id,
+      index,
+      spec: spec_,
+      control: CONTROL_TASK_TYPES.has(spec_.type),
+      upstream: [],
+      downstream: [],
+      triggerRule: spec_.triggerRule ?? "all_success",
+      retry: resolveRetry(spec_),
+      timeoutMs: spec_.timeoutSeconds === undefined ? DEFAULT_TIMEOUT_MS : spec_.timeoutSeconds * 1_000,
+    };
+    byId.set(id, planned);
+    return planned;
+  });
+  for (const t of tasks) {
+    for (const dep of t.spec.dependsOn ?? []) {
+      const up = byId.get(dep)!;
+      t.upstream.push(up.index);
+      up.downstream.push(t.index);
+    }
+  }
+  return { tasks, byId, roots: tasks.filter((t) => t.upstream.length === 0).map((t) => t.index) };
+}

@@ -1,0 +1,116 @@
+import { z } from "zod";
+
+/**
+ * DAG spec v1: the JSON a user registers with `PUT /api/dags/{dagId}`.
+ *
+ * Wire schemas carry no defaults or transforms, so what is stored is exactly
+ * what the user wrote; `compileDag` (plan.ts) fills the defaults.
+ */
+
+export const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+export const IdSchema = z
+  .string()
+  .regex(ID_PATTERN, { message: "must match ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$" });
+
+export const BackoffSchema = z.enum(["constant", "linear", "exponential"]);
+export type Backoff = z.infer<typeof BackoffSchema>;
+
+export const RetryPolicySchema = z
+  .object({
+    /** Retries after the first attempt (0 = fail on first failure). */
+    limit: z.number().int().min(0).max(100).optional(),
+    /** Base delay before the first retry, in seconds (fractions allowed). */
+    delaySeconds: z.number().min(0).max(86_400).optional(),
+    backoff: BackoffSchema.optional(),
+    /** Upper bound of any single delay, in seconds. */
+    maxDelaySeconds: z.number().min(0).max(86_400).optional(),
+    /** Spread each delay by ±20 % so retries of many tasks do not stampede. */
+    jitter: z.boolean().optional(),
+  })
+  .strict();
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+
+export const TriggerRuleSchema = z.enum([
+  "all_success",
+  "all_done",
+  "all_failed",
+  "one_success",
+  "one_failed",
+  "none_failed",
+  "none_failed_min_one_success",
+  "none_skipped",
+]);
+export type TriggerRule = z.infer<typeof TriggerRuleSchema>;
+
+/** Datasets a task reads and writes (URIs such as `d1://DB/orders`), for lineage and dataset triggers. */
+export const DatasetsSchema = z
+  .object({
+    inputs: z.array(z.string().min(1).max(512)).max(100).optional(),
+    outputs: z.array(z.string().min(1).max(512)).max(100).optional(),
+  })
+  .strict();
+
+const taskBase = {
+  description: z.string().max(2_000).optional(),
+  dependsOn: z.array(IdSchema).max(10_000).optional(),
+  retries: RetryPolicySchema.optional(),
+  /** Per-attempt timeout; an attempt that exceeds it fails and is retried like any failure. */
+  timeoutSeconds: z.number().positive().max(900).optional(),
+  triggerRule: TriggerRuleSchema.optional(),
+  datasets: DatasetsSchema.optional(),
+};
+
+export const HttpMethodSchema = z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
+
+export const HttpTaskSchema = z
+  .object({
+    ...taskBase,
+    type: z.literal("http"),
+    request: z
+      .object({
+        method: HttpMethodSchema.optional(),
+        url: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }),
+        headers: z.record(z.string(), z.string()).optional(),
+        /** Sent as JSON. */
+        body: z.unknown().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const SqlTaskSchema = z
+  .object({
+    ...taskBase,
+    type: z.literal("sql"),
+    /** One or more statements run on the `DB` database; the rows of the last become the output. */
+    sql: z.union([z.string().min(1).max(100_000), z.array(z.string().min(1).max(100_000)).min(1).max(100)]),
+  })
+  .strict();
+
+export const EmptyTaskSchema = z
+  .object({
+    ...taskBase,
+    type: z.literal("empty"),
+  })
+  .strict();
+
+export const TaskSpecSchema = z.discriminatedUnion("type", [HttpTaskSchema, SqlTaskSchema, EmptyTaskSchema]);
+export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+export type HttpTaskSpec = z.infer<typeof HttpTaskSchema>;
+export type SqlTaskSpec = z.infer<typeof SqlTaskSchema>;
+export type TaskType = TaskSpec["type"];
+
+/** Task types the coordinator runs itself, with no queue hop. */
+export const CONTROL_TASK_TYPES: ReadonlySet<TaskType> = new Set<TaskType>(["empty"]);
+
+export const DagSpecSchema = z
+  .object({
+    description: z.string().max(10_000).optional(),
+    tags: z.array(z.string().min(1).max(64)).max(50).optional(),
+    tasks: z
+      .record(IdSchema, TaskSpecSchema)
+      .refine((tasks) => Object.keys(tasks).length > 0, { message: "a DAG needs at least one task" }),
+  })
+  .strict();
+export type DagSpec = z.infer<typeof DagSpecSchema>;

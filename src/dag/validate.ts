@@ -1,0 +1,141 @@
+import { visit } from "jsonc-parser";
+import type { z } from "zod";
+import { DagSpecSchema, type DagSpec } from "./spec";
+
+/** One problem with a DAG spec, located by a path such as `tasks.load.dependsOn[0]`. */
+export interface SpecIssue {
+  path: string;
+  message: string;
+}
+
+export type ValidationResult = { ok: true; spec: DagSpec } | { ok: false; issues: SpecIssue[] };
+
+/** Renders a zod/JSON path as `tasks.load.dependsOn[0]`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += out === "" ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}
+
+/** Turns zod issues into path/message pairs (unions report the branch that matched the `type`). */
+export function zodIssues(error: z.ZodError): SpecIssue[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+/**
+ * Finds task ids that appear twice in the raw JSON text of a spec. JSON.parse
+ * silently keeps the last duplicate key, which would drop a task without a word.
+ */
+export function findDuplicateTaskIds(rawJson: string): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const seen = new Set<string>();
+  // Depth 1 = top-level object; the `tasks` object's keys sit at depth 2.
+  let depth = 0;
+  let inTasks = false;
+  let tasksDepth = -1;
+  let lastTopKey: string | undefined;
+  visit(rawJson, {
+    onObjectBegin: () => {
+      depth += 1;
+      if (depth === 2 && lastTopKey === "tasks") {
+        inTasks = true;
+        tasksDepth = depth;
+      }
+    },
+    onObjectEnd: () => {
+      if (inTasks && depth === tasksDepth) inTasks = false;
+      depth -= 1;
+    },
+    onObjectProperty: (property) => {
+      if (depth === 1) lastTopKey = property;
+      if (inTasks && depth === tasksDepth) {
+        if (seen.has(property)) issues.push({ path: `tasks.${property}`, message: `duplicate task id '${property}'` });
+        seen.add(property);
+      }
+    },
+  });
+  return issues;
+}
+
+/** Returns one cycle as a list of task ids that starts and ends with the same id, or undefined. */
+export function findCycle(deps: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+  const WHITE = 0;
+  const GREY = 1;
+  const BLACK = 2;
+  const color = new Map<string, number>();
+  for (const id of deps.keys()) color.set(id, WHITE);
+  const stack: string[] = [];
+
+  // Iterative DFS so a 10,000-task chain does not overflow the stack.
+  for (const root of deps.keys()) {
+    if (color.get(root) !== WHITE) continue;
+    const frames: Array<{ id: string; next: number }> = [{ id: root, next: 0 }];
+    color.set(root, GREY);
+    stack.push(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      const edges = deps.get(frame.id) ?? [];
+      if (frame.next < edges.length) {
+        const child = edges[frame.next]!;
+        frame.next += 1;
+        const c = color.get(child);
+        if (c === GREY) {
+          const start = stack.indexOf(child);
+          return [...stack.slice(start), child];
+        }
+        if (c === WHITE) {
+          color.set(child, GREY);
+          stack.push(child);
+          frames.push({ id: child, next: 0 });
+        }
+      } else {
+        color.set(frame.id, BLACK);
+        stack.pop();
+        frames.pop();
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Validates a DAG spec: shape (zod), then the graph: unknown and self
+ * dependencies, dependencies listed twice, duplicate task ids and cycles.
+ * Pass the raw request text when there is one so duplicate keys are caught.
+ */
+export function validateDagSpec(input: unknown, rawJson?: string): ValidationResult {
+  const issues: SpecIssue[] = rawJson === undefined ? [] : findDuplicateTaskIds(rawJson);
+  const parsed = DagSpecSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, issues: [...issues, ...zodIssues(parsed.error)] };
+  const spec = parsed.data;
+
+  const deps = new Map<string, string[]>();
+  for (const [id, task] of Object.entries(spec.tasks)) {
+    const seen = new Set<string>();
+    const valid: string[] = [];
+    (task.dependsOn ?? []).forEach((dep, i) => {
+      const path = `tasks.${id}.dependsOn[${i}]`;
+      if (dep === id) issues.push({ path, message: `task '${id}' cannot depend on itself` });
+      else if (!(dep in spec.tasks)) issues.push({ path, message: `unknown task '${dep}'` });
+      else if (seen.has(dep)) issues.push({ path, message: `'${dep}' is listed twice` });
+      else valid.push(dep);
+      seen.add(dep);
+    });
+    deps.set(id, valid);
+  }
+
+  // Report a cycle only on an otherwise sound graph: it names real tasks then.
+  if (issues.length === 0) {
+    const cycle = findCycle(deps);
+    if (cycle) {
+      // The search walks dependency edges; print the cycle in flow order (upstream → downstream).
+      const flow = [...cycle].reverse();
+      const first = flow[0]!;
+      issues.push({ path: `tasks.${first}.dependsOn`, message: `cycle: ${flow.join(" → ")}` });
+    }
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, spec };
+}

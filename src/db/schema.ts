@@ -1,0 +1,101 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * The catalog (D1 binding `CATALOG`): DAG versions and the history of every
+ * run, task instance and attempt. A live run's source of truth is its
+ * RunCoordinator; these rows are written from its outbox and serve the list
+ * and history queries across runs. Times are epoch milliseconds.
+ */
+
+export const dags = sqliteTable("dags", {
+  dagId: text("dag_id").primaryKey(),
+  latestVersion: integer("latest_version").notNull(),
+  description: text("description"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const dagVersions = sqliteTable(
+  "dag_versions",
+  {
+    dagId: text("dag_id").notNull(),
+    version: integer("version").notNull(),
+    /** SHA-256 of the canonical spec JSON: re-registering the same spec creates no version. */
+    specHash: text("spec_hash").notNull(),
+    specJson: text("spec_json").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.dagId, t.version] })],
+);
+
+export const runs = sqliteTable(
+  "runs",
+  {
+    runId: text("run_id").primaryKey(),
+    dagId: text("dag_id").notNull(),
+    dagVersion: integer("dag_version").notNull(),
+    status: text("status").notNull(),
+    runKey: text("run_key"),
+    /** What started the run: api, cron, backfill, webhook, r2, upstream, dataset, dag. */
+    triggerType: text("trigger_type").notNull(),
+    triggerJson: text("trigger_json"),
+    /** Scheduled runs: (dag_id, logical_date) identifies them. */
+    logicalDate: text("logical_date"),
+    paramsJson: text("params_json").notNull().default("{}"),
+    createdAt: integer("created_at").notNull(),
+    startedAt: integer("started_at"),
+    endedAt: integer("ended_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("runs_dag_created_idx").on(t.dagId, t.createdAt, t.runId),
+    index("runs_dag_status_created_idx").on(t.dagId, t.status, t.createdAt, t.runId),
+    uniqueIndex("runs_dag_run_key_idx").on(t.dagId, t.runKey).where(sql`run_key IS NOT NULL`),
+    index("runs_dag_logical_date_idx").on(t.dagId, t.logicalDate),
+  ],
+);
+
+export const taskInstances = sqliteTable(
+  "task_instances",
+  {
+    runId: text("run_id").notNull(),
+    taskKey: text("task_key").notNull(),
+    taskId: text("task_id").notNull(),
+    mapIndex: integer("map_index"),
+    dagId: text("dag_id").notNull(),
+    status: text("status").notNull(),
+    attempts: integer("attempts").notNull(),
+    startedAt: integer("started_at"),
+    endedAt: integer("ended_at"),
+    errorJson: text("error_json"),
+    outputJson: text("output_json"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.taskKey] }),
+    index("task_instances_dag_task_idx").on(t.dagId, t.taskId, t.status),
+  ],
+);
+
+export const taskAttempts = sqliteTable(
+  "task_attempts",
+  {
+    runId: text("run_id").notNull(),
+    taskKey: text("task_key").notNull(),
+    attempt: integer("attempt").notNull(),
+    taskId: text("task_id").notNull(),
+    mapIndex: integer("map_index"),
+    dagId: text("dag_id").notNull(),
+    status: text("status").notNull(),
+    via: text("via").notNull(),
+    queuedAt: integer("queued_at").notNull(),
+    startedAt: integer("started_at"),
+    endedAt: integer("ended_at"),
+    errorJson: text("error_json"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.taskKey, t.attempt] }),
+    index("task_attempts_dag_task_idx").on(t.dagId, t.taskId, t.queuedAt),
+  ],
+);

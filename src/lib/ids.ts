@@ -1,0 +1,42 @@
+/**
+ * Every id and key Switchyard builds, in one place.
+ */
+
+const RUN_ID_PATTERN = /^[0-9a-f]{32}$/;
+
+/** A fresh run id: 32 hex characters. */
+export function newRunId(): string {
+  return crypto.randomUUID().replaceAll("-", "");
+}
+
+/**
+ * The run id for an idempotent trigger: derived from (dagId, runKey), so the
+ * same key always reaches the same RunCoordinator, which then starts nothing.
+ * Scheduled runs use the runKey `scheduled:<logicalDate>`.
+ */
+export async function runIdForKey(dagId: string, runKey: string): Promise<string> {
+  const bytes = new TextEncoder().encode(`${dagId}\n${runKey}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return [...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function isRunId(value: string): boolean {
+  return RUN_ID_PATTERN.test(value);
+}
+
+/** Key of a task instance within its run: the task id, or `taskId[i]` for a mapped instance. */
+export function taskKey(taskId: string, mapIndex: number | null): string {
+  return mapIndex === null ? taskId : `${taskId}[${mapIndex}]`;
+}
+
+/** Outbox keys (one pending catalog write per run, task instance or attempt; newer replaces older). */
+export const outboxKey = {
+  run: () => "run",
+  task: (key: string) => `task:${key}`,
+  attempt: (key: string, attempt: number) => `attempt:${key}#${attempt}`,
+};
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

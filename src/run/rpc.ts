@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { IdSchema } from "../dag/spec";
+
+/** Schemas of the RunCoordinator's RPC arguments, parsed in the Durable Object (data entering a boundary). */
+
+export const RunTriggerSchema = z.object({
+  type: z.enum(["api", "cron", "backfill", "webhook", "r2", "upstream", "dataset", "dag"]),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const StartRunInputSchema = z.object({
+  runId: z.string().min(1).max(64),
+  dagId: IdSchema,
+  dagVersion: z.number().int().min(1),
+  specJson: z.string().min(2),
+  params: z.record(z.string(), z.unknown()),
+  trigger: RunTriggerSchema,
+  runKey: z.string().min(1).max(256).optional(),
+  logicalDate: z.string().optional(),
+});
+export type StartRunInput = z.infer<typeof StartRunInputSchema>;
+
+export const WorkRefSchema = z.object({
+  taskKey: z.string().min(1).max(160),
+  attempt: z.number().int().min(1),
+});
+
+export const TaskErrorSchema = z.object({
+  message: z.string().max(10_000),
+  code: z.string().max(64).optional(),
+});
+
+export const AttemptOutcomeSchema = WorkRefSchema.extend({
+  ok: z.boolean(),
+  output: z.unknown().optional(),
+  error: TaskErrorSchema.optional(),
+  startedAt: z.number().optional(),
+  endedAt: z.number().optional(),
+});
+
+export const ClaimInputSchema = z.array(WorkRefSchema).max(1_000);
+export const ReportInputSchema = z.object({
+  outcomes: z.array(AttemptOutcomeSchema).max(1_000),
+  capacity: z.number().int().min(0).max(1_000),
+});

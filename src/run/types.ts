@@ -1,0 +1,128 @@
+/**
+ * Plain data of a run: what the RunCoordinator persists and the machine
+ * transforms. Statuses are string literals so stored rows read plainly.
+ */
+
+export const RUN_STATUSES = ["queued", "running", "success", "failed", "cancelled"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const TASK_STATUSES = [
+  "pending",
+  "queued",
+  "running",
+  "up_for_retry",
+  "success",
+  "failed",
+  "upstream_failed",
+  "skipped",
+  "cancelled",
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** `abandoned`: the attempt's lease expired (worker lost) or a newer attempt replaced it. */
+export type AttemptStatus = "queued" | "running" | "success" | "failed" | "abandoned" | "cancelled";
+
+/** How an attempt reached a worker: a queue message, handed back on a report, or run in the coordinator. */
+export type Via = "queue" | "continuation" | "inline";
+
+export const TERMINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
+  "success",
+  "failed",
+  "upstream_failed",
+  "skipped",
+  "cancelled",
+]);
+
+export function isTerminalTask(status: TaskStatus): boolean {
+  return TERMINAL_TASK_STATUSES.has(status);
+}
+
+export function isFinishedRun(status: RunStatus): boolean {
+  return status === "success" || status === "failed" || status === "cancelled";
+}
+
+export interface TaskError {
+  message: string;
+  /** e.g. `timeout`, `http_status`, `lease_expired`, `network`. */
+  code?: string;
+}
+
+/** What started a run. Scheduled runs carry a logical date; (dagId, logicalDate) identifies them. */
+export interface RunTrigger {
+  type: "api" | "cron" | "backfill" | "webhook" | "r2" | "upstream" | "dataset" | "dag";
+  /** Free-form detail of the trigger (webhook id, R2 object key, upstream run id, …). */
+  detail?: Record<string, unknown>;
+}
+
+export interface RunHeader {
+  runId: string;
+  dagId: string;
+  dagVersion: number;
+  status: RunStatus;
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  params: Record<string, unknown>;
+  trigger: RunTrigger;
+  runKey?: string;
+  logicalDate?: string;
+}
+
+/** One task instance of a run. Time fields are epoch milliseconds. */
+export interface TaskInstance {
+  key: string;
+  taskId: string;
+  mapIndex: number | null;
+  status: TaskStatus;
+  /** Number of the current or last attempt (0 = never attempted). */
+  attempt: number;
+  /** Failed attempts, counted against `retries.limit`. */
+  failures: number;
+  /** Attempts abandoned because their lease expired (worker lost). */
+  lost: number;
+  via?: Via;
+  /** When the current attempt was queued / started. */
+  attemptQueuedAt?: number;
+  attemptStartedAt?: number;
+  /** When the task first started and when it reached a terminal state. */
+  startedAt?: number;
+  endedAt?: number;
+  /** Lease deadline of a queued or running attempt: past it, the alarm recovers the attempt. */
+  deadline?: number;
+  retryAt?: number;
+  output?: unknown;
+  error?: TaskError;
+}
+
+/** An attempt as history records it (one row per task instance and attempt number). */
+export interface AttemptRecord {
+  taskKey: string;
+  taskId: string;
+  mapIndex: number | null;
+  attempt: number;
+  status: AttemptStatus;
+  via: Via;
+  queuedAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  error?: TaskError;
+}
+
+export interface RunState {
+  run: RunHeader;
+  tasks: Map<string, TaskInstance>;
+}
+
+/** Identifies one attempt of one task instance: what a queue message carries. */
+export interface WorkRef {
+  taskKey: string;
+  attempt: number;
+}
+
+export interface AttemptOutcome extends WorkRef {
+  ok: boolean;
+  output?: unknown;
+  error?: TaskError;
+  startedAt?: number;
+  endedAt?: number;
+}

@@ -1,0 +1,45 @@
+import type { HttpTaskSpec } from "../dag/spec";
+import { TaskFailure } from "./errors";
+import type { Executor } from "./executor";
+
+/** Bytes of a failing response body quoted in the error. */
+const ERROR_BODY_CHARS = 500;
+
+/**
+ * `http` tasks: a 2xx response succeeds and its JSON body (or text) is the
+ * output; any other status or a network error fails the attempt. Each request
+ * carries the run, task and attempt so the far side can deduplicate retries.
+ */
+export const executeHttp: Executor = async (order, { signal }) => {
+  const task = order.task as HttpTaskSpec;
+  const { request } = task;
+  const method = request.method ?? "GET";
+  const headers = new Headers(request.headers ?? {});
+  headers.set("X-Switchyard-Run-Id", order.runId);
+  headers.set("X-Switchyard-Task-Id", order.taskKey);
+  headers.set("X-Switchyard-Attempt", String(order.attempt));
+  let body: string | undefined;
+  if (request.body !== undefined && method !== "GET" && method !== "HEAD") {
+    body = JSON.stringify(request.body);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  }
+  let res: Response;
+  try {
+    res = await fetch(request.url, { method, headers, body, signal });
+  } catch (err) {
+    if (signal.aborted) throw new TaskFailure(`timed out after ${order.timeoutMs} ms`, "timeout");
+    throw new TaskFailure(`request failed: ${err instanceof Error ? err.message : String(err)}`, "network");
+  }
+  const text = method === "HEAD" ? "" : await res.text();
+  if (!res.ok) {
+    throw new TaskFailure(`HTTP ${res.status} ${res.statusText}: ${text.slice(0, ERROR_BODY_CHARS)}`.trim(), "http_status");
+  }
+  if ((res.headers.get("content-type") ?? "").includes("json") && text !== "") {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+};

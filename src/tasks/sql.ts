@@ -1,0 +1,30 @@
+import { splitQuery, sqliteSplitterOptions } from "dbgate-query-splitter";
+import type { SqlTaskSpec } from "../dag/spec";
+import { TaskFailure } from "./errors";
+import type { Executor } from "./executor";
+
+/** Splits SQL text into statements with a real splitter (quotes, comments, `;` in strings). */
+export function splitStatements(sql: string | string[]): string[] {
+  const texts = Array.isArray(sql) ? sql : [sql];
+  return texts.flatMap((text) =>
+    splitQuery(text, sqliteSplitterOptions)
+      .map((s) => (typeof s === "string" ? s : s.text).trim())
+      .filter((s) => s !== ""),
+  );
+}
+
+/**
+ * `sql` tasks run on the `DB` database in one D1 batch (atomic); the rows of
+ * the last statement are the output.
+ */
+export const executeSql: Executor = async (order, { env }) => {
+  const task = order.task as SqlTaskSpec;
+  const statements = splitStatements(task.sql);
+  if (statements.length === 0) throw new TaskFailure("no SQL statement to run", "sql");
+  try {
+    const results = await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
+    return results[results.length - 1]?.results ?? [];
+  } catch (err) {
+    throw new TaskFailure(`SQL failed: ${err instanceof Error ? err.message : String(err)}`, "sql");
+  }
+};
