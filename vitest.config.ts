@@ -1,8 +1,8 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 
-const migrationsDir = fileURLToPath(new URL("./migrations", import.meta.url));
+const migrationsDir = resolve("migrations");
 
 export default defineConfig({
   test: {
