@@ -19,6 +19,9 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 API_TOKEN: "test-token",
+                // Short leases so recovery paths run within a test's time.
+                DISPATCH_LEASE_MS: "3000",
+                LEASE_MARGIN_MS: "300",
                 TEST_MIGRATIONS: await readD1Migrations(migrationsDir),
               },
             },

@@ -10,6 +10,7 @@ import {
   nextWakeAt,
   transition,
   type Effects,
+  type MachineConfig,
   type MachineContext,
   type RefusedRef,
   type RunEvent,
@@ -141,7 +142,20 @@ export class RunCoordinator extends DurableObject<Env> {
   // ---- adapter internals -----------------------------------------------------
 
   private context(): MachineContext {
-    return { now: Date.now(), random: Math.random, config: DEFAULT_MACHINE_CONFIG };
+    return { now: Date.now(), random: Math.random, config: this.config() };
+  }
+
+  /** Lease settings, overridable per deployment (vars `DISPATCH_LEASE_MS`, `LEASE_MARGIN_MS`, `MAX_LOST_ATTEMPTS`). */
+  private config(): MachineConfig {
+    const num = (raw: string | undefined, fallback: number): number => {
+      const n = Number(raw);
+      return raw !== undefined && raw !== "" && Number.isFinite(n) && n >= 0 ? n : fallback;
+    };
+    return {
+      dispatchLeaseMs: num(this.env.DISPATCH_LEASE_MS, DEFAULT_MACHINE_CONFIG.dispatchLeaseMs),
+      leaseMarginMs: num(this.env.LEASE_MARGIN_MS, DEFAULT_MACHINE_CONFIG.leaseMarginMs),
+      maxLostAttempts: num(this.env.MAX_LOST_ATTEMPTS, DEFAULT_MACHINE_CONFIG.maxLostAttempts),
+    };
   }
 
   private step(event: RunEvent): Effects {

@@ -1,8 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
 import { api, registerDag, taskOf, trigger, waitForRun } from "./helpers";
+import { mockHttp } from "./mock-http";
 
-describe("a run driven through the real queue consumer", () => {
-  it("runs sql and empty tasks to success, a later sql task reading what an earlier one created", async () => {
+let restore: (() => void) | undefined;
+afterEach(() => {
+  restore?.();
+  restore = undefined;
+});
+
+describe("runs driven through the real queue consumer", () => {
+  it("runs sql and empty tasks to success; a later sql task reads the table an earlier one created", async () => {
     await registerDag("etl", {
       tasks: {
         create: { type: "sql", sql: "CREATE TABLE IF NOT EXISTS orders_raw (n INTEGER); DELETE FROM orders_raw;" },
@@ -17,5 +25,151 @@ describe("a run driven through the real queue consumer", () => {
     expect(run.status).toBe("success");
     expect(taskOf(run, "read").output).toEqual([{ total: 6 }]);
     expect(run.tasks.map((t: any) => t.status)).toEqual(["success", "success", "success", "success"]);
+    for (const t of run.tasks) {
+      expect(t.startedAt).not.toBeNull();
+      expect(t.endedAt).not.toBeNull();
+    }
+  });
+
+  it("retries a flaky http task with backoff until it succeeds: 3 attempts, history of each", async () => {
+    const seen: number[] = [];
+    restore = mockHttp((req) => {
+      const attempt = Number(req.headers.get("x-switchyard-attempt"));
+      seen.push(attempt);
+      return attempt <= 2 ? new Response("down", { status: 503 }) : Response.json({ rows: 7 });
+    }).restore;
+    await registerDag("flaky", {
+      tasks: {
+        extract: {
+          type: "http",
+          request: { url: "https://mock.test/orders" },
+          retries: { limit: 3, delaySeconds: 0.1, backoff: "exponential", jitter: false },
+        },
+        after: { type: "empty", dependsOn: ["extract"] },
+      },
+    });
+    const { runId } = await trigger("flaky");
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("success");
+    const extract = taskOf(run, "extract");
+    expect(extract.attempts).toBe(3);
+    expect(extract.output).toEqual({ rows: 7 });
+    expect(seen).toEqual([1, 2, 3]);
+
+    const { body } = await api(`/api/runs/${runId}/attempts`);
+    const attempts = body.attempts.filter((a: any) => a.taskId === "extract");
+    expect(attempts.map((a: any) => a.status)).toEqual(["failed", "failed", "success"]);
+    expect(attempts[0].error.message).toContain("HTTP 503");
+    // Exponential backoff: the second retry waited about twice as long as the first.
+    const gap1 = Date.parse(attempts[1].queuedAt) - Date.parse(attempts[0].endedAt);
+    const gap2 = Date.parse(attempts[2].queuedAt) - Date.parse(attempts[1].endedAt);
+    expect(gap1).toBeGreaterThanOrEqual(100);
+    expect(gap2).toBeGreaterThanOrEqual(200);
+  });
+
+  it("fails a task that exhausts its retries; downstream is upstream_failed, parallel work finishes, run failed", async () => {
+    restore = mockHttp(() => new Response("boom", { status: 500 })).restore;
+    await registerDag("doomed", {
+      tasks: {
+        broken: { type: "http", request: { url: "https://mock.test/x" }, retries: { limit: 1, delaySeconds: 0.05 } },
+        side: { type: "sql", sql: "SELECT 1 AS one" },
+        after: { type: "sql", dependsOn: ["broken"], sql: "SELECT 2" },
+        last: { type: "empty", dependsOn: ["after", "side"] },
+      },
+    });
+    const { runId } = await trigger("doomed");
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("failed");
+    expect(taskOf(run, "broken").status).toBe("failed");
+    expect(taskOf(run, "broken").attempts).toBe(2);
+    expect(taskOf(run, "broken").error.message).toContain("HTTP 500");
+    expect(taskOf(run, "side").status).toBe("success");
+    expect(taskOf(run, "after").status).toBe("upstream_failed");
+    expect(taskOf(run, "last").status).toBe("upstream_failed");
+  });
+
+  it("fails an attempt that exceeds timeoutSeconds and retries it like any failure", async () => {
+    let calls = 0;
+    restore = mockHttp(async (req) => {
+      calls += 1;
+      if (calls === 1) {
+        // Hangs until the attempt's timeout aborts it.
+        await new Promise((resolve) => req.signal.addEventListener("abort", resolve));
+        return new Response("too late");
+      }
+      return Response.json({ ok: true });
+    }).restore;
+    await registerDag("slow", {
+      tasks: {
+        slow: {
+          type: "http",
+          request: { url: "https://mock.test/slow" },
+          timeoutSeconds: 0.2,
+          retries: { limit: 1, delaySeconds: 0 },
+        },
+      },
+    });
+    const { runId } = await trigger("slow");
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("success");
+    const { body } = await api(`/api/runs/${runId}/attempts`);
+    expect(body.attempts[0].status).toBe("failed");
+    expect(body.attempts[0].error.code).toBe("timeout");
+    expect(body.attempts[1].status).toBe("success");
+  });
+
+  it("cancels a run: the waiting retry and pending tasks become cancelled and nothing runs after", async () => {
+    restore = mockHttp(() => new Response("nope", { status: 503 })).restore;
+    await registerDag("to_cancel", {
+      tasks: {
+        wait: { type: "http", request: { url: "https://mock.test/y" }, retries: { limit: 5, delaySeconds: 60 } },
+        next: { type: "sql", dependsOn: ["wait"], sql: "SELECT 1" },
+      },
+    });
+    const { runId } = await trigger("to_cancel");
+    // Wait until the first attempt failed and the retry is scheduled.
+    for (let i = 0; i < 200; i++) {
+      const { body } = await api(`/api/runs/${runId}`);
+      if (taskOf(body, "wait").status === "up_for_retry") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const cancelled = await api(`/api/runs/${runId}/cancel`, { method: "POST" });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe("cancelled");
+    expect(taskOf(cancelled.body, "wait").status).toBe("cancelled");
+    expect(taskOf(cancelled.body, "next").status).toBe("cancelled");
+    const again = await api(`/api/runs/${runId}/cancel`, { method: "POST" });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("run_finished");
+  });
+
+  it("records every transition in the D1 catalog: run, task instances and attempts", async () => {
+    await registerDag("hist", {
+      tasks: { a: { type: "sql", sql: "SELECT 1" }, b: { type: "empty", dependsOn: ["a"] } },
+    });
+    const { runId } = await trigger("hist");
+    await waitForRun(runId);
+    // The catalog is written from the coordinator's outbox just after each transition.
+    let run: any;
+    for (let i = 0; i < 100; i++) {
+      run = await env.CATALOG.prepare("SELECT status FROM runs WHERE run_id = ?").bind(runId).first();
+      if (run?.status === "success") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(run?.status).toBe("success");
+    const tasks = await env.CATALOG.prepare("SELECT task_id, status, attempts FROM task_instances WHERE run_id = ? ORDER BY task_id")
+      .bind(runId)
+      .all();
+    expect(tasks.results).toEqual([
+      { task_id: "a", status: "success", attempts: 1 },
+      { task_id: "b", status: "success", attempts: 1 },
+    ]);
+    const attempts = await env.CATALOG.prepare("SELECT task_id, attempt, status, via FROM task_attempts WHERE run_id = ? ORDER BY task_id")
+      .bind(runId)
+      .all();
+    expect(attempts.results).toEqual([
+      { task_id: "a", attempt: 1, status: "success", via: "queue" },
+      { task_id: "b", attempt: 1, status: "success", via: "inline" },
+    ]);
   });
 });
