@@ -20,7 +20,7 @@ export default defineConfig({
               bindings: {
                 API_TOKEN: "test-token",
                 // Short leases so recovery paths run within a test's time.
-                DISPATCH_LEASE_MS: "3000",
+                DISPATCH_LEASE_MS: "1000",
                 LEASE_MARGIN_MS: "300",
                 TEST_MIGRATIONS: await readD1Migrations(migrationsDir),
               },

@@ -1,0 +1,125 @@
+import { compileDag, type Plan } from "../../../src/dag/plan";
+import { validateDagSpec } from "../../../src/dag/validate";
+import {
+  createRun,
+  DEFAULT_MACHINE_CONFIG,
+  transition,
+  type Effects,
+  type MachineConfig,
+  type MachineContext,
+  type RunEvent,
+} from "../../../src/run/machine";
+import type { RunState, TaskError, TaskInstance, TaskStatus, WorkRef } from "../../../src/run/types";
+
+export const SQL = { type: "sql", sql: "select 1" } as const;
+export const EMPTY = { type: "empty" } as const;
+export const T0 = Date.UTC(2030, 0, 1, 0, 0, 0);
+
+export function planOf(tasks: Record<string, unknown>): Plan {
+  const result = validateDagSpec({ tasks });
+  if (!result.ok) throw new Error(`invalid test spec: ${JSON.stringify(result.issues)}`);
+  return compileDag(result.spec);
+}
+
+export interface ReportOptions {
+  ok?: boolean;
+  attempt?: number;
+  capacity?: number;
+  output?: unknown;
+  error?: TaskError;
+  startedAt?: number;
+  endedAt?: number;
+}
+
+/**
+ * A run driven by hand: a fake clock (`ctx.now`, advanced explicitly), a fixed
+ * random number, and a worker that claims dispatched refs and reports outcomes.
+ */
+export class Sim {
+  readonly ctx: MachineContext;
+  readonly plan: Plan;
+  readonly state: RunState;
+  /** Effects of the last event (or of createRun). */
+  fx: Effects;
+  /** Queue messages sent and not yet claimed. */
+  outbox: WorkRef[] = [];
+
+  constructor(tasks: Record<string, unknown>, config: Partial<MachineConfig> = {}) {
+    this.ctx = { now: T0, random: () => 0.5, config: { ...DEFAULT_MACHINE_CONFIG, ...config } };
+    this.plan = planOf(tasks);
+    const { state, effects } = createRun(
+      { runId: "run-1", dagId: "dag", dagVersion: 1, createdAt: T0, params: {}, trigger: { type: "api" } },
+      this.plan,
+      this.ctx,
+    );
+    this.state = state;
+    this.fx = effects;
+    this.outbox.push(...effects.dispatch);
+  }
+
+  advance(ms: number): this {
+    this.ctx.now += ms;
+    return this;
+  }
+
+  send(event: RunEvent): Effects {
+    this.fx = transition(this.state, this.plan, event, this.ctx);
+    this.outbox.push(...this.fx.dispatch);
+    return this.fx;
+  }
+
+  task(id: string): TaskInstance {
+    const t = this.state.tasks.get(id);
+    if (!t) throw new Error(`no task ${id}`);
+    return t;
+  }
+
+  status(id: string): TaskStatus {
+    return this.task(id).status;
+  }
+
+  statuses(): Record<string, TaskStatus> {
+    return Object.fromEntries([...this.state.tasks.values()].map((t) => [t.taskId, t.status]));
+  }
+
+  /** Claims the outbox messages for the given tasks (all when none given), as a queue delivery would. */
+  claim(...ids: string[]): Effects {
+    const refs = ids.length === 0 ? this.outbox : this.outbox.filter((r) => ids.includes(r.taskKey));
+    this.outbox = this.outbox.filter((r) => !refs.includes(r));
+    return this.send({ type: "AttemptsClaimed", refs });
+  }
+
+  /** Reports one outcome for a task's current attempt (or the one given). */
+  report(id: string, opts: ReportOptions = {}): Effects {
+    const { ok = true, attempt = this.task(id).attempt, capacity = 0, ...rest } = opts;
+    return this.send({ type: "AttemptsFinished", outcomes: [{ taskKey: id, attempt, ok, ...rest }], capacity });
+  }
+
+  /** Reports several successes in one batch. */
+  reportAll(ids: string[], capacity = 0): Effects {
+    const outcomes = ids.map((id) => ({ taskKey: id, attempt: this.task(id).attempt, ok: true }));
+    return this.send({ type: "AttemptsFinished", outcomes, capacity });
+  }
+
+  fire(): Effects {
+    return this.send({ type: "TimerFired" });
+  }
+
+  /**
+   * Plays the worker until the queue is empty: claims every dispatched ref and
+   * reports it (`fails` decides which task attempts fail). Returns the batches
+   * of task ids in dispatch order.
+   */
+  drain(fails: (id: string, attempt: number) => boolean = () => false): string[][] {
+    const batches: string[][] = [];
+    while (this.outbox.length > 0) {
+      const batch = this.outbox.map((r) => r.taskKey);
+      batches.push(batch);
+      this.claim();
+      for (const id of batch) this.report(id, { ok: !fails(id, this.task(id).attempt) });
+    }
+    return batches;
+  }
+}
+
+export const keys = (refs: WorkRef[]): string[] => refs.map((r) => r.taskKey).sort();

@@ -1,0 +1,207 @@
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { coordinatorFor } from "../../src/run/client";
+import { RunCoordinator } from "../../src/run/coordinator";
+import { api, registerDag, taskOf, trigger, waitForRun } from "./helpers";
+import { manualQueue } from "./manual-queue";
+import { mockHttp } from "./mock-http";
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length > 0) cleanups.pop()?.();
+});
+
+function chain(n: number, extra: Record<string, unknown> = {}) {
+  const tasks: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    tasks[`t${i}`] = { type: "sql", sql: `SELECT ${i} AS i`, ...(i > 0 ? { dependsOn: [`t${i - 1}`] } : {}), ...extra };
+  }
+  return { tasks };
+}
+
+const stubFor = (runId: string) => env.RUNS.get(env.RUNS.idFromName(runId));
+const clientFor = (runId: string) => coordinatorFor(env, runId);
+
+async function attemptsOf(runId: string) {
+  const { body } = await api(`/api/runs/${runId}/attempts`);
+  return body.attempts as any[];
+}
+
+describe("continuation: the consumer runs the ready tasks its run hands back", () => {
+  it("completes a chain of dispatched tasks with continuation on and off, with the same history", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    await registerDag("cont_chain", chain(6));
+
+    const on = await trigger("cont_chain");
+    const batchesOn = await q.drain();
+    const off = await trigger("cont_chain");
+    const batchesOff = await q.drain({ env: { ...env, CONTINUATION: "off" } });
+
+    // On: one queue delivery carries the whole chain. Off: one delivery per task.
+    expect(batchesOn).toBe(1);
+    expect(batchesOff).toBe(6);
+    for (const { runId } of [on, off]) {
+      const run = await waitForRun(runId);
+      expect(run.status).toBe("success");
+      expect(run.tasks.map((t: any) => t.output)).toEqual([0, 1, 2, 3, 4, 5].map((i) => [{ i }]));
+      const attempts = await attemptsOf(runId);
+      expect(attempts).toHaveLength(6);
+      for (const a of attempts) {
+        expect(a).toMatchObject({ attempt: 1, status: "success" });
+        expect(a.startedAt).not.toBeNull();
+        expect(a.endedAt).not.toBeNull();
+      }
+    }
+    expect((await attemptsOf(on.runId)).map((a) => a.via)).toEqual(["queue", ...Array(5).fill("continuation")]);
+    expect((await attemptsOf(off.runId)).map((a) => a.via)).toEqual(Array(6).fill("queue"));
+  });
+
+  it("recovers when the consumer dies mid-chain: the lease expires, the attempt is re-run, each task succeeds once", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    await registerDag("cont_crash", chain(4, { timeoutSeconds: 0.3 }));
+    const { runId } = await trigger("cont_crash");
+
+    // The consumer "dies" on its second report of this run: t1 ran (handed back), its outcome never arrives.
+    const original = RunCoordinator.prototype.report;
+    let reports = 0;
+    const spy = vi.spyOn(RunCoordinator.prototype, "report").mockImplementation(async function (this: RunCoordinator, input) {
+      reports += 1;
+      if (reports === 2) throw new Error("simulated consumer crash");
+      return original.call(this, input);
+    });
+    cleanups.push(() => spy.mockRestore());
+
+    const result = await q.deliver();
+    expect(result.explicitAcks).toHaveLength(1); // t0's message: its outcome was reported
+    let run = (await api(`/api/runs/${runId}`)).body;
+    expect(taskOf(run, "t0").status).toBe("success");
+    expect(taskOf(run, "t1").status).toBe("running");
+    expect(q.pending).toHaveLength(0);
+
+    // Past t1's lease (timeout 0.3 s + margin 0.3 s) the coordinator's alarm re-dispatches it.
+    await new Promise((r) => setTimeout(r, 700));
+    await runDurableObjectAlarm(stubFor(runId));
+    expect(q.pending).toEqual([{ v: 1, runId, taskKey: "t1", attempt: 2 }]);
+    await q.drain();
+
+    run = await waitForRun(runId);
+    expect(run.status).toBe("success");
+    const attempts = await attemptsOf(runId);
+    const t1 = attempts.filter((a) => a.taskId === "t1");
+    expect(t1.map((a) => [a.attempt, a.status])).toEqual([
+      [1, "abandoned"],
+      [2, "success"],
+    ]);
+    expect(t1[0].error.code).toBe("lease_expired");
+    for (const id of ["t0", "t1", "t2", "t3"]) {
+      expect(attempts.filter((a) => a.taskId === id && a.status === "success")).toHaveLength(1);
+    }
+    // A late report of the abandoned attempt changes nothing.
+    const late = await clientFor(runId).report({ outcomes: [{ taskKey: "t1", attempt: 1, ok: false, error: { message: "late" } }], capacity: 1 });
+    expect(late.ignored).toEqual([{ taskKey: "t1", attempt: 1, reason: "run_finished" }]);
+    expect((await api(`/api/runs/${runId}`)).body.status).toBe("success");
+  });
+
+  it("hands nothing back for a cancelled run", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    let release: (() => void) | undefined;
+    const http = mockHttp(() => new Promise<Response>((resolve) => (release = () => resolve(Response.json({ ok: true })))));
+    cleanups.push(http.restore);
+    await registerDag("cont_cancel", {
+      tasks: {
+        a: { type: "http", request: { url: "https://mock.test/a" } },
+        b: { type: "sql", dependsOn: ["a"], sql: "SELECT 1" },
+      },
+    });
+    const { runId } = await trigger("cont_cancel");
+    const delivery = q.deliver();
+    while (!release) await new Promise((r) => setTimeout(r, 5));
+    expect((await api(`/api/runs/${runId}/cancel`, { method: "POST" })).body.status).toBe("cancelled");
+    release();
+    await delivery;
+    expect(q.pending).toHaveLength(0);
+    const run = (await api(`/api/runs/${runId}`)).body;
+    expect(run.tasks.map((t: any) => t.status)).toEqual(["cancelled", "cancelled"]);
+    const attempts = await attemptsOf(runId);
+    expect(attempts.map((a) => [a.taskId, a.status])).toEqual([["a", "cancelled"]]);
+  });
+});
+
+describe("duplicate and lost deliveries", () => {
+  it("never double-advances a run on duplicate deliveries, before or after the outcome", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    await registerDag("dupes", chain(3));
+    const { runId } = await trigger("dupes");
+    const first = q.pending[0];
+    if (!first) throw new Error("nothing dispatched");
+    // The same message three times in one batch, then again after the run ended.
+    await q.deliver({ bodies: [first, first, first] });
+    await q.drain();
+    const replay = await q.deliver({ bodies: [first] });
+    expect(replay.explicitAcks).toHaveLength(1);
+
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("success");
+    expect(run.tasks.map((t: any) => t.attempts)).toEqual([1, 1, 1]);
+    const attempts = await attemptsOf(runId);
+    expect(attempts.map((a) => [a.taskId, a.attempt, a.status])).toEqual([
+      ["t0", 1, "success"],
+      ["t1", 1, "success"],
+      ["t2", 1, "success"],
+    ]);
+    expect(q.pending).toHaveLength(0);
+  });
+
+  it("re-sends a queued attempt whose message was lost (a restarted local queue), same attempt number", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    await registerDag("lost_msg", chain(2));
+    const { runId } = await trigger("lost_msg");
+    expect(q.pending.splice(0)).toHaveLength(1); // dropped on the floor
+
+    await new Promise((r) => setTimeout(r, 1_100)); // past the dispatch lease (1 s in tests)
+    await runDurableObjectAlarm(stubFor(runId));
+    expect(q.pending).toEqual([{ v: 1, runId, taskKey: "t0", attempt: 1 }]);
+    await q.drain();
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("success");
+    expect(run.tasks.map((t: any) => t.attempts)).toEqual([1, 1]);
+  });
+
+  it("survives eviction: a coordinator reloads its run from storage", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    await registerDag("evicted", chain(3));
+    const { runId } = await trigger("evicted");
+    await evictDurableObject(stubFor(runId));
+    await q.drain();
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("success");
+  });
+
+  it("keeps catalog writes in the outbox when D1 fails, and writes them later", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    await registerDag("d1_down", chain(2));
+    const failing = vi.spyOn(env.CATALOG, "batch").mockRejectedValueOnce(new Error("D1 unavailable"));
+    cleanups.push(() => failing.mockRestore());
+    const { runId } = await trigger("d1_down");
+    expect(failing).toHaveBeenCalled();
+    await q.drain();
+    await waitForRun(runId);
+    let row: any;
+    for (let i = 0; i < 100; i++) {
+      row = await env.CATALOG.prepare("SELECT status, trigger_type FROM runs WHERE run_id = ?").bind(runId).first();
+      if (row?.status === "success") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(row).toEqual({ status: "success", trigger_type: "api" });
+    const n = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
+    expect(n).toBe(2);
+  });
+});
