@@ -108,8 +108,14 @@ export function findCycle(deps: ReadonlyMap<string, readonly string[]>): string[
  */
 export function validateDagSpec(input: unknown, rawJson?: string): ValidationResult {
   const issues: SpecIssue[] = rawJson === undefined ? [] : findDuplicateTaskIds(rawJson);
+  // zod's record parsing cannot keep a `__proto__` key (assignment makes it a prototype): refuse it by name.
+  const rawTasks = (input as { tasks?: unknown } | null)?.tasks;
+  if (rawTasks !== null && typeof rawTasks === "object" && Object.hasOwn(rawTasks, "__proto__")) {
+    issues.push({ path: "tasks.__proto__", message: "'__proto__' is reserved" });
+  }
   const parsed = DagSpecSchema.safeParse(input);
   if (!parsed.success) return { ok: false, issues: [...issues, ...zodIssues(parsed.error)] };
+  if (issues.length > 0) return { ok: false, issues };
   const spec = parsed.data;
 
   const deps = new Map<string, string[]>();
@@ -119,7 +125,7 @@ export function validateDagSpec(input: unknown, rawJson?: string): ValidationRes
     (task.dependsOn ?? []).forEach((dep, i) => {
       const path = `tasks.${id}.dependsOn[${i}]`;
       if (dep === id) issues.push({ path, message: `task '${id}' cannot depend on itself` });
-      else if (!(dep in spec.tasks)) issues.push({ path, message: `unknown task '${dep}'` });
+      else if (!Object.hasOwn(spec.tasks, dep)) issues.push({ path, message: `unknown task '${dep}'` });
       else if (seen.has(dep)) issues.push({ path, message: `'${dep}' is listed twice` });
       else valid.push(dep);
       seen.add(dep);

@@ -226,7 +226,7 @@ function finish(
     } else {
       t.error = o.error ?? { message: "attempt failed" };
       fx.attempts.push(attemptRecord(t, "failed", endedAt));
-      if (failAttempt(t, p, ctx, fx)) touched.push(...p.downstream.map((i) => plan.tasks[i]!));
+      if (failAttempt(t, p, ctx, fx, endedAt)) touched.push(...p.downstream.map((i) => plan.tasks[i]!));
     }
     fx.changedTasks.add(t.key);
   }
@@ -240,7 +240,7 @@ function finish(
  * Counts a failed attempt: schedules a retry while the policy allows, else
  * fails the task. Returns true when the task reached a terminal state.
  */
-function failAttempt(t: TaskInstance, p: PlannedTask, ctx: MachineContext, fx: Effects): boolean {
+function failAttempt(t: TaskInstance, p: PlannedTask, ctx: MachineContext, fx: Effects, endedAt = ctx.now): boolean {
   t.failures += 1;
   delete t.deadline;
   if (t.failures <= p.retry.limit) {
@@ -249,7 +249,7 @@ function failAttempt(t: TaskInstance, p: PlannedTask, ctx: MachineContext, fx: E
     wakeNoLaterThan(fx, t.retryAt);
     return false;
   }
-  setTerminal(t, "failed", ctx.now);
+  setTerminal(t, "failed", endedAt);
   return true;
 }
 

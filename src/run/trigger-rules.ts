@@ -46,9 +46,10 @@ export function readiness(rule: TriggerRule, t: UpstreamTally): Readiness {
     case "all_done":
       return done ? "run" : "wait";
     case "one_success":
+      // Airflow: all upstream skipped → skipped; done with no success otherwise → upstream_failed.
       if (t.success > 0) return "run";
       if (!done) return "wait";
-      return t.failed === t.total ? "upstream_failed" : "skip";
+      return t.skipped === t.total ? "skip" : "upstream_failed";
     case "one_failed":
       if (t.failed > 0) return "run";
       return done ? "skip" : "wait";
