@@ -110,6 +110,14 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
       ...(body.runKey === undefined ? {} : { runKey: body.runKey }),
     });
     if (result.kind === "no_dag") return apiError(404, "not_found", `no DAG '${dagId}'`);
+    if (result.kind === "invalid_params") {
+      return apiError(
+        400,
+        "invalid_params",
+        result.issues.map((i) => `${i.path}: ${i.message}`).join("; "),
+        result.issues,
+      );
+    }
     const { run } = result;
     return c.json({ runId: run.runId, status: run.status, run }, result.kind === "started" ? 201 : 200);
   })

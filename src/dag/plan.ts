@@ -1,4 +1,5 @@
-import { CONTROL_TASK_TYPES, type DagSpec, type TaskSpec, type TriggerRule, type Backoff } from "./spec";
+import { referencedTasks } from "../expr/template";
+import { CONTROL_TASK_TYPES, type AlertTarget, type DagSpec, type TaskSpec, type TriggerRule, type Backoff } from "./spec";
 
 /** A retry policy with every default filled in. */
 export interface ResolvedRetry {
@@ -21,6 +22,12 @@ export interface PlannedTask {
   triggerRule: TriggerRule;
   retry: ResolvedRetry;
   timeoutMs: number;
+  /** Index of the task that runs in this one's place when it fails for good (`fallback.task`). */
+  fallbackTask?: number;
+  /** Set on a fallback task: the index of the task it stands in for (it never runs on its own). */
+  fallbackFor?: number;
+  /** Upstream task ids whose outputs the task's templates read (only these travel with a work order). */
+  reads: string[];
 }
 
 export interface Plan {
@@ -28,6 +35,8 @@ export interface Plan {
   byId: Map<string, PlannedTask>;
   /** Tasks with no upstream: where a run starts. */
   roots: number[];
+  /** DAG-level failure alert. */
+  onFailure?: AlertTarget;
 }
 
 export const DEFAULT_RETRY: ResolvedRetry = {
@@ -97,6 +106,7 @@ export function compileDag(spec: DagSpec): Plan {
       triggerRule: spec_.triggerRule ?? "all_success",
       retry: resolveRetry(spec_),
       timeoutMs: spec_.timeoutSeconds === undefined ? DEFAULT_TIMEOUT_MS : spec_.timeoutSeconds * 1_000,
+      reads: referencedTasks(spec_),
     };
     byId.set(id, planned);
     return planned;
@@ -108,5 +118,21 @@ export function compileDag(spec: DagSpec): Plan {
       up.downstream.push(t.index);
     }
   }
-  return { tasks, byId, roots: tasks.filter((t) => t.upstream.length === 0).map((t) => t.index) };
+  for (const t of tasks) {
+    const fb = t.spec.fallback;
+    if (fb && "task" in fb) {
+      const alt = byId.get(fb.task);
+      if (alt) {
+        t.fallbackTask = alt.index;
+        alt.fallbackFor = t.index;
+      }
+    }
+  }
+  const plan: Plan = {
+    tasks,
+    byId,
+    roots: tasks.filter((t) => t.upstream.length === 0 && t.fallbackFor === undefined).map((t) => t.index),
+  };
+  if (spec.onFailure) plan.onFailure = spec.onFailure;
+  return plan;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ParamsSpecSchema } from "./params";
 
 /**
  * DAG spec v1: the JSON a user registers with `PUT /api/dags/{dagId}`.
@@ -53,8 +54,42 @@ export const DatasetsSchema = z
   })
   .strict();
 
+/** A CEL expression, written bare (`params.volume > 1000000`). */
+export const ExpressionSchema = z.string().min(1).max(10_000);
+
+/** A webhook that receives a JSON summary when a task finally fails or a run fails. */
+export const AlertTargetSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }),
+    headers: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+export type AlertTarget = z.infer<typeof AlertTargetSchema>;
+
+/** Dynamic task mapping: one instance per element of the list `over` yields at run time. */
+export const MapSpecSchema = z
+  .object({
+    over: ExpressionSchema,
+    /** Instances running at once (default: no limit beyond the queue's). */
+    maxActive: z.number().int().min(1).max(10_000).optional(),
+    /** A longer list fails the task with a clear error (default 10,000). */
+    maxMapLength: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
+
+/** Used when a task exhausts its retries: a value, or another task of the DAG that runs in its place. */
+export const FallbackSchema = z.union([
+  z.object({ value: z.unknown() }).strict(),
+  z.object({ task: IdSchema }).strict(),
+]);
+
 const taskBase = {
   description: z.string().max(2_000).optional(),
+  /** The task runs only when this expression is true; otherwise it is skipped. */
+  when: ExpressionSchema.optional(),
+  map: MapSpecSchema.optional(),
+  fallback: FallbackSchema.optional(),
+  onFailure: AlertTargetSchema.optional(),
   dependsOn: z.array(IdSchema).max(10_000).optional(),
   retries: RetryPolicySchema.optional(),
   /** Per-attempt timeout; an attempt that exceeds it fails and is retried like any failure. */
@@ -97,19 +132,66 @@ export const EmptyTaskSchema = z
   })
   .strict();
 
-export const TaskSpecSchema = z.discriminatedUnion("type", [HttpTaskSchema, SqlTaskSchema, EmptyTaskSchema]);
+export const FunctionTaskSchema = z
+  .object({
+    ...taskBase,
+    type: z.literal("function"),
+    /** Name of a function registered in the Worker bundle (src/functions). */
+    function: z.string().min(1).max(128),
+    /** The function's input; templates allowed. */
+    args: z.unknown().optional(),
+  })
+  .strict();
+
+export const BranchTaskSchema = z
+  .object({
+    ...taskBase,
+    type: z.literal("branch"),
+    /** Yields the id (or list of ids) of the downstream task(s) to follow; the others are skipped. */
+    expression: ExpressionSchema,
+  })
+  .strict();
+
+export const DagTaskSchema = z
+  .object({
+    ...taskBase,
+    type: z.literal("dag"),
+    /** The child DAG to run. */
+    dagId: IdSchema,
+    /** The child run's params; templates allowed. */
+    params: z.record(z.string(), z.unknown()).optional(),
+    /** true (default): the task succeeds or fails with the child run; false: it succeeds once the child started. */
+    wait: z.boolean().optional(),
+  })
+  .strict();
+
+export const TaskSpecSchema = z.discriminatedUnion("type", [
+  HttpTaskSchema,
+  SqlTaskSchema,
+  EmptyTaskSchema,
+  FunctionTaskSchema,
+  BranchTaskSchema,
+  DagTaskSchema,
+]);
 export type TaskSpec = z.infer<typeof TaskSpecSchema>;
 export type HttpTaskSpec = z.infer<typeof HttpTaskSchema>;
 export type SqlTaskSpec = z.infer<typeof SqlTaskSchema>;
+export type FunctionTaskSpec = z.infer<typeof FunctionTaskSchema>;
+export type BranchTaskSpec = z.infer<typeof BranchTaskSchema>;
+export type DagTaskSpec = z.infer<typeof DagTaskSchema>;
 export type TaskType = TaskSpec["type"];
 
 /** Task types the coordinator runs itself, with no queue hop. */
-export const CONTROL_TASK_TYPES: ReadonlySet<TaskType> = new Set<TaskType>(["empty"]);
+export const CONTROL_TASK_TYPES: ReadonlySet<TaskType> = new Set<TaskType>(["empty", "branch"]);
 
 export const DagSpecSchema = z
   .object({
     description: z.string().max(10_000).optional(),
     tags: z.array(z.string().min(1).max(64)).max(50).optional(),
+    /** Typed run parameters: validated and defaulted when a run is triggered. */
+    params: ParamsSpecSchema.optional(),
+    /** Alert for every task that finally fails and for the run failing. */
+    onFailure: AlertTargetSchema.optional(),
     tasks: z
       .record(IdSchema, TaskSpecSchema)
       .refine((tasks) => Object.keys(tasks).length > 0, { message: "a DAG needs at least one task" }),

@@ -1,6 +1,10 @@
 import { visit } from "jsonc-parser";
 import type { z } from "zod";
-import { DagSpecSchema, type DagSpec } from "./spec";
+import { checkExpression, expressionTaskRefs } from "../expr/expression";
+import { referencedTasks, sqlTemplateIssues, templateIssues } from "../expr/template";
+import { functionNames } from "../functions/registry";
+import { paramsSpecIssues } from "./params";
+import { DagSpecSchema, type DagSpec, type TaskSpec } from "./spec";
 
 /** One problem with a DAG spec, located by a path such as `tasks.load.dependsOn[0]`. */
 export interface SpecIssue {
@@ -143,5 +147,92 @@ export function validateDagSpec(input: unknown, rawJson?: string): ValidationRes
       issues.push({ path: `tasks.${first}.dependsOn`, message: `cycle: ${flow.join(" → ")}` });
     }
   }
+  if (issues.length === 0) issues.push(...flowIssues(spec));
   return issues.length > 0 ? { ok: false, issues } : { ok: true, spec };
+}
+
+/** Expressions and templates of one task, with the path each lives at. */
+function expressionsOf(id: string, task: TaskSpec): Array<{ path: string; source: string }> {
+  const out: Array<{ path: string; source: string }> = [];
+  if (task.when !== undefined) out.push({ path: `tasks.${id}.when`, source: task.when });
+  if (task.map !== undefined) out.push({ path: `tasks.${id}.map.over`, source: task.map.over });
+  if (task.type === "branch") out.push({ path: `tasks.${id}.expression`, source: task.expression });
+  return out;
+}
+
+function templatedFields(id: string, task: TaskSpec): Array<{ path: string; value: unknown }> {
+  switch (task.type) {
+    case "http":
+      return [{ path: `tasks.${id}.request`, value: task.request }];
+    case "function":
+      return [{ path: `tasks.${id}.args`, value: task.args }];
+    case "dag":
+      return [{ path: `tasks.${id}.params`, value: task.params }];
+    case "sql":
+      return [{ path: `tasks.${id}.sql`, value: task.sql }];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Checks of the flow-control features on a sound graph: expression and
+ * template syntax, templates read only upstream tasks, known functions,
+ * fallback tasks wired correctly, param declarations consistent.
+ */
+function flowIssues(spec: DagSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  if (spec.params) issues.push(...paramsSpecIssues(spec.params));
+  const functions = new Set(functionNames());
+  const fallbackOf = new Map<string, string>();
+  const dependedOn = new Set(Object.values(spec.tasks).flatMap((t) => t.dependsOn ?? []));
+
+  for (const [id, task] of Object.entries(spec.tasks)) {
+    const fb = task.fallback;
+    if (fb && "task" in fb) {
+      const path = `tasks.${id}.fallback.task`;
+      const alt = spec.tasks[fb.task];
+      if (fb.task === id) issues.push({ path, message: `task '${id}' cannot be its own fallback` });
+      else if (!Object.hasOwn(spec.tasks, fb.task) || !alt) issues.push({ path, message: `unknown task '${fb.task}'` });
+      else if (fallbackOf.has(fb.task)) issues.push({ path, message: `'${fb.task}' is already the fallback of '${fallbackOf.get(fb.task)}'` });
+      else if ((alt.dependsOn ?? []).length > 0) issues.push({ path, message: `fallback task '${fb.task}' cannot have dependsOn: it runs in place of '${id}' and sees its upstream` });
+      else if (dependedOn.has(fb.task)) issues.push({ path, message: `fallback task '${fb.task}' cannot be an upstream of other tasks: depend on '${id}' instead` });
+      else if (task.map !== undefined || alt.map !== undefined) issues.push({ path, message: "a mapped task takes a fallback value, not a fallback task" });
+      else fallbackOf.set(fb.task, id);
+    }
+  }
+
+  for (const [id, task] of Object.entries(spec.tasks)) {
+    // What the task may read: its upstream, or for a fallback task its primary's upstream.
+    const primary = fallbackOf.get(id);
+    const visible = new Set((primary === undefined ? task.dependsOn : spec.tasks[primary]?.dependsOn) ?? []);
+    const reads = new Map<string, string>();
+    for (const { path, source } of expressionsOf(id, task)) {
+      const problem = checkExpression(source);
+      if (problem) issues.push({ path, message: problem });
+      else for (const ref of expressionTaskRefs(source)) reads.set(ref, path);
+    }
+    for (const { path, value } of templatedFields(id, task)) {
+      if (value === undefined) continue;
+      if (task.type === "sql") {
+        const texts = Array.isArray(value) ? (value as string[]) : [value as string];
+        texts.forEach((text, i) => issues.push(...sqlTemplateIssues(text, Array.isArray(value) ? `${path}[${i}]` : path)));
+      } else {
+        issues.push(...templateIssues(value, path));
+      }
+      for (const ref of referencedTasks(value)) reads.set(ref, path);
+    }
+    for (const [ref, path] of reads) {
+      if (!visible.has(ref)) {
+        issues.push({ path, message: `reads tasks.${ref}, which is not an upstream task of '${id}' (add it to dependsOn)` });
+      }
+    }
+    if (task.type === "function" && !functions.has(task.function)) {
+      issues.push({
+        path: `tasks.${id}.function`,
+        message: `unknown function '${task.function}' (registered: ${[...functions].sort().join(", ")})`,
+      });
+    }
+  }
+  return issues;
 }

@@ -1,7 +1,8 @@
 import { runAttempt } from "../tasks";
 import type { WorkOrder } from "../run/work-order";
 import type { WorkRef } from "../run/types";
-import { TaskMessageSchema } from "./messages";
+import { QueueMessageSchema, type AlertMessage } from "./messages";
+import { deliverAlert } from "./alerts";
 import { coordinatorFor } from "../run/client";
 
 /**
@@ -38,11 +39,16 @@ export async function consumeTasks(
   budget: ConsumerBudget = DEFAULT_CONSUMER_BUDGET,
 ): Promise<void> {
   const byRun = new Map<string, Delivery[]>();
+  const alerts: Array<{ message: Message<unknown>; body: AlertMessage }> = [];
   for (const message of batch.messages) {
-    const parsed = TaskMessageSchema.safeParse(message.body);
+    const parsed = QueueMessageSchema.safeParse(message.body);
     if (!parsed.success) {
-      console.error("dropping malformed task message", message.id, parsed.error.issues);
+      console.error("dropping malformed queue message", message.id, parsed.error.issues);
       message.ack();
+      continue;
+    }
+    if (parsed.data.kind === "alert") {
+      alerts.push({ message, body: parsed.data });
       continue;
     }
     const { runId, taskKey, attempt } = parsed.data;
@@ -54,7 +60,10 @@ export async function consumeTasks(
   const counter = { attempts: 0 };
   const wantMore = (n: number): boolean =>
     env.CONTINUATION !== "off" && Date.now() - started < budget.wallMs && counter.attempts + n <= budget.maxAttempts;
-  await Promise.all([...byRun].map(([runId, deliveries]) => driveRun(env, runId, deliveries, counter, wantMore)));
+  await Promise.all([
+    ...[...byRun].map(([runId, deliveries]) => driveRun(env, runId, deliveries, counter, wantMore)),
+    ...alerts.map((a) => deliverAlert(env, a.message, a.body)),
+  ]);
 }
 
 async function driveRun(

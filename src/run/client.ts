@@ -5,7 +5,18 @@ import type { RunCoordinator } from "./coordinator";
  * turn `unknown`-typed JSON fields (outputs, params) into `never`; the values
  * are plain JSON, so callers use the class's own method types.
  */
-export type CoordinatorClient = Pick<RunCoordinator, "start" | "claim" | "report" | "cancel" | "view" | "attempts">;
+export type CoordinatorClient = Pick<RunCoordinator, 
+  | "start"
+  | "claim"
+  | "report"
+  | "childFinished"
+  | "cancel"
+  | "retry"
+  | "clear"
+  | "view"
+  | "attempts"
+  | "alert"
+  | "alertResult">;
 
 /** The coordinator of one run: `idFromName(runId)`, so any Worker reaches the same object. */
 export function coordinatorFor(env: Env, runId: string): CoordinatorClient {

@@ -2,26 +2,36 @@ import { DurableObject } from "cloudflare:workers";
 import { compileDag, type Plan } from "../dag/plan";
 import { DagSpecSchema } from "../dag/spec";
 import { catalog, writeHistory, type HistoryRecord } from "../db/catalog";
+import { hasArtifactRef, isArtifactRef, resolveOutput } from "../lib/artifacts";
 import { outboxKey } from "../lib/ids";
-import type { TaskMessage } from "../queue/messages";
+import type { QueueMessage } from "../queue/messages";
+import { coordinatorFor } from "./client";
 import {
   createRun,
   DEFAULT_MACHINE_CONFIG,
   nextWakeAt,
   transition,
+  type AlertRequest,
   type Effects,
   type MachineConfig,
   type MachineContext,
   type RefusedRef,
   type RunEvent,
 } from "./machine";
-import { ClaimInputSchema, ReportInputSchema, StartRunInputSchema } from "./rpc";
-import type { AttemptRecord, RunHeader, RunState, TaskInstance } from "./types";
+import {
+  AlertResultInputSchema,
+  ChildFinishedInputSchema,
+  ClaimInputSchema,
+  ClearInputSchema,
+  ReportInputSchema,
+  StartRunInputSchema,
+} from "./rpc";
+import { isFinishedRun, type AttemptRecord, type RunHeader, type RunState, type TaskInstance } from "./types";
 import { attemptView, runView, type AttemptView, type RunView } from "./view";
 import { workOrder, type WorkOrder } from "./work-order";
 
-/** How long to wait before retrying a failed catalog write. */
-const FLUSH_RETRY_MS = 5_000;
+/** How long to wait before retrying a failed catalog write or parent notification. */
+const RETRY_LATER_MS = 5_000;
 /** Catalog rows written per D1 batch. */
 const FLUSH_BATCH = 100;
 /** Messages per `sendBatch` call (the Queues limit). */
@@ -32,14 +42,25 @@ interface Loaded {
   plan: Plan;
 }
 
+/** A failure alert as the coordinator stores it. */
+export interface AlertRecord extends AlertRequest {
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  lastError?: string;
+  sent: boolean;
+}
+
+export type CommandResult = { ok: true; run: RunView } | { ok: false; code: "not_found" | "run_not_finished"; message: string };
+
 /**
  * One Durable Object per run: the only writer of that run's state. A thin
- * adapter around the pure machine (machine.ts): parse the call, load state,
- * transition, persist exactly the rows that changed, then carry out the
- * effects (queue sends, alarm, catalog outbox).
+ * adapter around the pure machine (machine.ts): parse the call, transition,
+ * persist exactly the rows that changed, then carry out the effects (queue
+ * sends, alarm, catalog outbox, child runs, the parent's notification).
  *
  * Storage (SQLite): `meta` (run header, spec), `tasks` (one row per task
- * instance), `attempts` (history), `outbox` (catalog writes not yet in D1).
+ * instance), `attempts` (history), `outbox` (catalog writes not yet in D1),
+ * `alerts` (failure alerts and their delivery).
  */
 export class RunCoordinator extends DurableObject<Env> {
   private loaded: Loaded | undefined;
@@ -48,6 +69,8 @@ export class RunCoordinator extends DurableObject<Env> {
   private flushing: Promise<void> | undefined;
   private flushAgain = false;
   private seq = 0;
+  /** Artifact contents loaded for expressions the coordinator evaluates (when, branch, map.over). */
+  private artifacts = new Map<string, unknown>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,6 +78,7 @@ export class RunCoordinator extends DurableObject<Env> {
       this.migrate();
       this.load();
       this.alarmAt = await ctx.storage.getAlarm();
+      await this.preloadArtifacts();
     });
   }
 
@@ -62,7 +86,7 @@ export class RunCoordinator extends DurableObject<Env> {
 
   /** Starts the run, or returns the existing one (idempotent triggering by run id). */
   async start(input: unknown): Promise<{ created: boolean; run: RunView }> {
-    if (this.loaded) return { created: false, run: runView(this.loaded.state, this.loaded.plan) };
+    if (this.loaded) return { created: false, run: this.view_() };
     const parsed = StartRunInputSchema.parse(input);
     const spec = DagSpecSchema.parse(JSON.parse(parsed.specJson));
     const plan = compileDag(spec);
@@ -76,20 +100,21 @@ export class RunCoordinator extends DurableObject<Env> {
     };
     if (parsed.runKey !== undefined) header.runKey = parsed.runKey;
     if (parsed.logicalDate !== undefined) header.logicalDate = parsed.logicalDate;
+    if (parsed.parent !== undefined) header.parent = parsed.parent;
+    if (parsed.depth !== undefined) header.depth = parsed.depth;
     const { state, effects } = createRun(header, plan, this.context());
     this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('spec', ?)", parsed.specJson);
     this.loaded = { state, plan };
     await this.apply(effects);
     // The run row reaches the catalog before the trigger answers, so listings show it at once.
     await this.flushNow();
-    return { created: true, run: runView(state, plan) };
+    return { created: true, run: this.view_() };
   }
 
   /** A worker claims queued attempts it received; refused ones are stale, finished or cancelled. */
   async claim(refs: unknown): Promise<{ orders: WorkOrder[]; refused: RefusedRef[] }> {
     const parsed = ClaimInputSchema.parse(refs);
-    const run = this.loaded;
-    if (!run) return { orders: [], refused: parsed.map((r) => ({ ...r, reason: "unknown_task" as const })) };
+    if (!this.loaded) return { orders: [], refused: parsed.map((r) => ({ ...r, reason: "unknown_task" as const })) };
     const fx = this.step({ type: "AttemptsClaimed", refs: parsed });
     await this.apply(fx);
     return { orders: this.orders(fx.granted), refused: fx.refused };
@@ -103,21 +128,49 @@ export class RunCoordinator extends DurableObject<Env> {
   async report(input: unknown): Promise<{ orders: WorkOrder[]; ignored: RefusedRef[] }> {
     const parsed = ReportInputSchema.parse(input);
     if (!this.loaded) return { orders: [], ignored: [] };
+    await this.preload(parsed.outcomes.map((o) => o.output));
     const capacity = this.env.CONTINUATION === "off" ? 0 : parsed.capacity;
     const fx = this.step({ type: "AttemptsFinished", outcomes: parsed.outcomes, capacity });
     await this.apply(fx);
     return { orders: this.orders(fx.handBack), ignored: fx.ignored };
   }
 
+  /** A child run started by one of this run's `dag` tasks ended. */
+  async childFinished(input: unknown): Promise<{ ignored: RefusedRef[] }> {
+    const child = ChildFinishedInputSchema.parse(input);
+    if (!this.loaded) return { ignored: [] };
+    const fx = this.step({ type: "ChildRunFinished", child });
+    await this.apply(fx);
+    return { ignored: fx.ignored };
+  }
+
   async cancel(reason?: string): Promise<RunView | null> {
     if (!this.loaded) return null;
     const fx = this.step(reason === undefined ? { type: "CancelRequested" } : { type: "CancelRequested", reason });
     await this.apply(fx);
-    return runView(this.loaded.state, this.loaded.plan);
+    return this.view_();
+  }
+
+  /** Reruns the failed, upstream_failed and cancelled tasks of a finished run, keeping successful outputs. */
+  async retry(): Promise<CommandResult> {
+    if (!this.loaded) return { ok: false, code: "not_found", message: "no such run" };
+    if (!isFinishedRun(this.loaded.state.run.status)) {
+      return { ok: false, code: "run_not_finished", message: `the run is still ${this.loaded.state.run.status}` };
+    }
+    await this.apply(this.step({ type: "RetryRequested" }));
+    return { ok: true, run: this.view_() };
+  }
+
+  /** Resets tasks (and optionally everything downstream of them) and runs them again. */
+  async clear(input: unknown): Promise<CommandResult> {
+    const parsed = ClearInputSchema.parse(input);
+    if (!this.loaded) return { ok: false, code: "not_found", message: "no such run" };
+    await this.apply(this.step({ type: "ClearRequested", taskIds: parsed.taskIds, downstream: parsed.downstream }));
+    return { ok: true, run: this.view_() };
   }
 
   async view(): Promise<RunView | null> {
-    return this.loaded ? runView(this.loaded.state, this.loaded.plan) : null;
+    return this.loaded ? this.view_() : null;
   }
 
   async attempts(): Promise<AttemptView[] | null> {
@@ -127,22 +180,89 @@ export class RunCoordinator extends DurableObject<Env> {
     );
   }
 
-  /** Retries due, leases expired, catalog writes pending: all multiplexed onto the one alarm. */
+  /** An alert's target and summary, for the worker that delivers it. */
+  async alert(alertId: string): Promise<AlertRecord | null> {
+    const row = this.rows<{ v: string }>("SELECT v FROM alerts WHERE id = ?", alertId)[0];
+    return row ? (JSON.parse(row.v) as AlertRecord) : null;
+  }
+
+  /** Records one delivery attempt of an alert. */
+  async alertResult(input: unknown): Promise<void> {
+    const r = AlertResultInputSchema.parse(input);
+    const alert = await this.alert(r.alertId);
+    if (!alert || alert.status === "delivered") return;
+    alert.attempts = Math.max(alert.attempts, r.attempt);
+    if (r.ok) {
+      alert.status = "delivered";
+      delete alert.lastError;
+    } else {
+      if (r.error !== undefined) alert.lastError = r.error;
+      if (r.final) alert.status = "failed";
+    }
+    this.sql("UPDATE alerts SET v = ? WHERE id = ?", JSON.stringify(alert), r.alertId);
+  }
+
+  /** Retries due, leases expired, catalog writes and notifications pending: all on the one alarm. */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    if (this.loaded) await this.apply(this.step({ type: "TimerFired" }));
+    if (this.loaded) {
+      await this.preloadArtifacts();
+      await this.apply(this.step({ type: "TimerFired" }));
+      await this.notifyParentIfDue();
+      await this.sendUnsentAlerts();
+    }
     await this.flushNow();
     const pendingOutbox = this.rows<{ n: number }>("SELECT count(*) AS n FROM outbox")[0]?.n ?? 0;
     const due = this.loaded ? nextWakeAt(this.loaded.state) : undefined;
-    const retryFlush = pendingOutbox > 0 ? Date.now() + FLUSH_RETRY_MS : undefined;
-    const next = [due, retryFlush].filter((x): x is number => x !== undefined);
+    const later = pendingOutbox > 0 || this.meta("notify_parent") === "pending" ? Date.now() + RETRY_LATER_MS : undefined;
+    const next = [due, later].filter((x): x is number => x !== undefined);
     if (next.length > 0) await this.armAlarm(Math.min(...next));
   }
 
   // ---- adapter internals -----------------------------------------------------
 
+  private view_(): RunView {
+    const run = this.loaded;
+    if (!run) throw new Error("run not started");
+    const alerts = this.rows<{ v: string }>("SELECT v FROM alerts ORDER BY rowid").map((r) => {
+      const a = JSON.parse(r.v) as AlertRecord;
+      return { alertId: a.alertId, event: a.summary.event, taskId: a.summary.taskId, url: a.target.url, status: a.status, attempts: a.attempts, lastError: a.lastError ?? null };
+    });
+    const view: RunView = { ...runView(run.state, run.plan), alerts };
+    return view;
+  }
+
   private context(): MachineContext {
-    return { now: Date.now(), random: Math.random, config: this.config() };
+    return {
+      now: Date.now(),
+      random: Math.random,
+      config: this.config(),
+      resolve: (output) => (hasArtifactRef(output) ? this.resolveCached(output) : output),
+    };
+  }
+
+  private resolveCached(output: unknown): unknown {
+    if (isArtifactRef(output)) return this.artifacts.get(output.$artifact) ?? output;
+    if (Array.isArray(output)) return output.map((o) => (isArtifactRef(o) ? (this.artifacts.get(o.$artifact) ?? o) : o));
+    return output;
+  }
+
+  /** Loads the artifacts among these outputs, for expressions that may read them. */
+  private async preload(outputs: unknown[]): Promise<void> {
+    const refs = outputs.flatMap((o) => (isArtifactRef(o) ? [o] : Array.isArray(o) ? o.filter(isArtifactRef) : []));
+    await Promise.all(
+      refs
+        .filter((ref) => !this.artifacts.has(ref.$artifact))
+        .map(async (ref) => {
+          this.artifacts.set(ref.$artifact, await resolveOutput(this.env.ARTIFACTS, ref));
+        }),
+    );
+  }
+
+  /** After a restart: load artifacts of finished tasks whose outputs pending expressions may read. */
+  private async preloadArtifacts(): Promise<void> {
+    if (!this.loaded || isFinishedRun(this.loaded.state.run.status)) return;
+    await this.preload([...this.loaded.state.tasks.values()].filter((t) => t.status === "success").map((t) => t.output));
   }
 
   /** Lease settings, overridable per deployment (vars `DISPATCH_LEASE_MS`, `LEASE_MARGIN_MS`, `MAX_LOST_ATTEMPTS`). */
@@ -170,7 +290,7 @@ export class RunCoordinator extends DurableObject<Env> {
     return refs.map((r) => workOrder(run.state, run.plan, r)).filter((o): o is WorkOrder => o !== undefined);
   }
 
-  /** Persists what a transition changed, then sends, arms and flushes. */
+  /** Persists what a transition changed, then sends, arms, notifies and flushes. */
   private async apply(fx: Effects): Promise<void> {
     const run = this.loaded;
     if (!run) return;
@@ -182,7 +302,11 @@ export class RunCoordinator extends DurableObject<Env> {
     }
     for (const key of fx.changedTasks) {
       const t = state.tasks.get(key);
-      if (!t) continue;
+      if (!t) {
+        // Removed (a mapped task expanded again on rerun).
+        this.sql("DELETE FROM tasks WHERE key = ?", key);
+        continue;
+      }
       this.sql("INSERT OR REPLACE INTO tasks (key, v) VALUES (?, ?)", key, JSON.stringify(t));
       this.enqueueHistory(outboxKey.task(key), { kind: "task", dagId, runId, task: t });
     }
@@ -195,28 +319,92 @@ export class RunCoordinator extends DurableObject<Env> {
       );
       this.enqueueHistory(outboxKey.attempt(a.taskKey, a.attempt), { kind: "attempt", dagId, runId, attempt: a });
     }
+    for (const alert of fx.alerts) {
+      const record: AlertRecord = { ...alert, status: "pending", attempts: 0, sent: false };
+      this.sql("INSERT OR IGNORE INTO alerts (id, v) VALUES (?, ?)", alert.alertId, JSON.stringify(record));
+    }
+    if (fx.finished !== undefined && state.run.parent) this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('notify_parent', 'pending')");
+    if (fx.finished === undefined && fx.runChanged && state.run.parent && !isFinishedRun(state.run.status)) {
+      // Reopened by a retry or clear: the parent will be told again when it ends.
+      this.sql("DELETE FROM meta WHERE k = 'notify_parent'");
+    }
 
     if (fx.wakeAt !== undefined) await this.armAlarm(fx.wakeAt);
     if (fx.finished !== undefined && nextWakeAt(state) === undefined && this.alarmAt !== null) {
       await this.ctx.storage.deleteAlarm();
       this.alarmAt = null;
     }
-    if (fx.dispatch.length > 0) await this.send(runId, fx.dispatch);
+    if (fx.dispatch.length > 0) {
+      await this.send(
+        runId,
+        fx.dispatch.map((r) => ({ v: 1, runId, taskKey: r.taskKey, attempt: r.attempt })),
+      );
+    }
+    if (fx.alerts.length > 0) await this.sendUnsentAlerts();
+    for (const childRunId of fx.cancelChildren) {
+      this.ctx.waitUntil(
+        coordinatorFor(this.env, childRunId)
+          .cancel(`parent run ${runId} cancelled`)
+          .then(
+            () => undefined,
+            (err: unknown) => console.error(`run ${runId}: cancelling child ${childRunId} failed`, err),
+          ),
+      );
+    }
+    if (fx.finished !== undefined) await this.notifyParentIfDue();
     this.scheduleFlush();
   }
 
-  private async send(runId: string, refs: Effects["dispatch"]): Promise<void> {
+  /** Tells the parent run (if any) that this run ended; retried from the alarm until it answers. */
+  private async notifyParentIfDue(): Promise<void> {
+    const run = this.loaded?.state.run;
+    if (!run?.parent || !isFinishedRun(run.status) || this.meta("notify_parent") !== "pending") return;
     try {
-      for (let i = 0; i < refs.length; i += SEND_BATCH) {
-        const chunk = refs.slice(i, i + SEND_BATCH).map((r) => ({
-          body: { v: 1, runId, taskKey: r.taskKey, attempt: r.attempt } satisfies TaskMessage,
-          contentType: "json" as const,
-        }));
-        await this.env.TASKS.sendBatch(chunk);
-      }
+      await coordinatorFor(this.env, run.parent.runId).childFinished({
+        taskKey: run.parent.taskKey,
+        attempt: run.parent.attempt,
+        childRunId: run.runId,
+        status: run.status,
+      });
+      this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('notify_parent', 'done')");
     } catch (err) {
-      // The attempts stay queued with a dispatch lease: the alarm sends them again.
+      console.error(`run ${run.runId}: telling parent ${run.parent.runId} failed; the alarm retries`, err);
+      await this.armAlarm(Date.now() + RETRY_LATER_MS);
+    }
+  }
+
+  private async sendUnsentAlerts(): Promise<void> {
+    const run = this.loaded?.state.run;
+    if (!run) return;
+    const unsent = this.rows<{ id: string; v: string }>("SELECT id, v FROM alerts").filter(
+      (r) => !(JSON.parse(r.v) as AlertRecord).sent,
+    );
+    if (unsent.length === 0) return;
+    const ok = await this.send(
+      run.runId,
+      unsent.map((r) => ({ v: 1, kind: "alert", runId: run.runId, alertId: r.id })),
+    );
+    if (!ok) return;
+    for (const r of unsent) {
+      const a = JSON.parse(r.v) as AlertRecord;
+      a.sent = true;
+      this.sql("UPDATE alerts SET v = ? WHERE id = ?", JSON.stringify(a), r.id);
+    }
+  }
+
+  private async send(runId: string, bodies: QueueMessage[]): Promise<boolean> {
+    try {
+      for (let i = 0; i < bodies.length; i += SEND_BATCH) {
+        await this.env.TASKS.sendBatch(
+          bodies.slice(i, i + SEND_BATCH).map((body) => ({ body, contentType: "json" as const })),
+        );
+      }
+      return true;
+    } catch (err) {
+      // Attempts stay queued with a dispatch lease (alerts stay unsent): the alarm sends them again.
       console.error(`run ${runId}: queue send failed, the alarm will retry`, err);
+      await this.armAlarm(Date.now() + RETRY_LATER_MS);
+      return false;
     }
   }
 
@@ -271,7 +459,7 @@ export class RunCoordinator extends DurableObject<Env> {
         );
       } catch (err) {
         console.error("catalog write failed; kept in the outbox", err);
-        await this.armAlarm(Date.now() + FLUSH_RETRY_MS);
+        await this.armAlarm(Date.now() + RETRY_LATER_MS);
         return;
       }
       for (const r of rows) this.sql("DELETE FROM outbox WHERE k = ? AND seq = ?", r.k, r.seq);
@@ -285,14 +473,18 @@ export class RunCoordinator extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS tasks (key TEXT PRIMARY KEY, v TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS attempts (key TEXT NOT NULL, attempt INTEGER NOT NULL, v TEXT NOT NULL, PRIMARY KEY (key, attempt));
       CREATE TABLE IF NOT EXISTS outbox (k TEXT PRIMARY KEY, seq INTEGER NOT NULL, v TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, v TEXT NOT NULL);
     `);
+  }
+
+  private meta(key: string): string | undefined {
+    return this.rows<{ v: string }>("SELECT v FROM meta WHERE k = ?", key)[0]?.v;
   }
 
   /** Loads the run from storage after a restart or eviction (JSON read back is trusted: only this class writes it). */
   private load(): void {
-    const meta = new Map(this.rows<{ k: string; v: string }>("SELECT k, v FROM meta").map((r) => [r.k, r.v]));
-    const runJson = meta.get("run");
-    const specJson = meta.get("spec");
+    const runJson = this.meta("run");
+    const specJson = this.meta("spec");
     if (runJson === undefined || specJson === undefined) return;
     const plan = compileDag(DagSpecSchema.parse(JSON.parse(specJson)));
     const tasks = new Map<string, TaskInstance>();

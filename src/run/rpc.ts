@@ -17,6 +17,8 @@ export const StartRunInputSchema = z.object({
   trigger: RunTriggerSchema,
   runKey: z.string().min(1).max(256).optional(),
   logicalDate: z.string().optional(),
+  parent: z.object({ runId: z.string().min(1).max(64), taskKey: z.string().min(1).max(160), attempt: z.number().int().min(1) }).optional(),
+  depth: z.number().int().min(0).max(100).optional(),
 });
 export type StartRunInput = z.infer<typeof StartRunInputSchema>;
 
@@ -32,6 +34,8 @@ export const TaskErrorSchema = z.object({
 
 export const AttemptOutcomeSchema = WorkRefSchema.extend({
   ok: z.boolean(),
+  childRunId: z.string().min(1).max(64).optional(),
+  waiting: z.boolean().optional(),
   output: z.unknown().optional(),
   error: TaskErrorSchema.optional(),
   startedAt: z.number().optional(),
@@ -42,4 +46,22 @@ export const ClaimInputSchema = z.array(WorkRefSchema).max(1_000);
 export const ReportInputSchema = z.object({
   outcomes: z.array(AttemptOutcomeSchema).max(1_000),
   capacity: z.number().int().min(0).max(1_000),
+});
+
+export const ChildFinishedInputSchema = WorkRefSchema.extend({
+  childRunId: z.string().min(1).max(64),
+  status: z.enum(["success", "failed", "cancelled"]),
+});
+
+export const ClearInputSchema = z.object({
+  taskIds: z.array(IdSchema).min(1).max(10_000),
+  downstream: z.boolean(),
+});
+
+export const AlertResultInputSchema = z.object({
+  alertId: z.string().min(1).max(300),
+  ok: z.boolean(),
+  attempt: z.number().int().min(1),
+  error: z.string().max(2_000).optional(),
+  final: z.boolean(),
 });

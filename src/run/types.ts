@@ -66,6 +66,10 @@ export interface RunHeader {
   trigger: RunTrigger;
   runKey?: string;
   logicalDate?: string;
+  /** Set on a child run started by a `dag` task: where to report its end. */
+  parent?: { runId: string; taskKey: string; attempt: number };
+  /** Nesting depth: 0 for a top-level run, parent's + 1 for a child. */
+  depth?: number;
 }
 
 /** One task instance of a run. Time fields are epoch milliseconds. */
@@ -92,6 +96,20 @@ export interface TaskInstance {
   retryAt?: number;
   output?: unknown;
   error?: TaskError;
+  /** The task failed for good and its fallback (value or task) stood in. */
+  fallbackUsed?: boolean;
+  /** Failed for good; its fallback task is running in its place. */
+  waitingForFallback?: boolean;
+  /** `dag` tasks: the child run this attempt started, and whether the attempt waits for it. */
+  childRunId?: string;
+  waiting?: boolean;
+  /** Mapped tasks (on the parent instance): the list, its length and progress counters. */
+  items?: unknown[];
+  mapped?: number;
+  mapNext?: number;
+  mapActive?: number;
+  mapDone?: number;
+  mapFailed?: number;
 }
 
 /** An attempt as history records it (one row per task instance and attempt number). */
@@ -121,6 +139,9 @@ export interface WorkRef {
 
 export interface AttemptOutcome extends WorkRef {
   ok: boolean;
+  /** `dag` tasks: the child run started; with `waiting`, the attempt ends when the child does. */
+  childRunId?: string;
+  waiting?: boolean;
   output?: unknown;
   error?: TaskError;
   startedAt?: number;

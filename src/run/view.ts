@@ -15,12 +15,27 @@ export function taskView(t: TaskInstance) {
     endedAt: iso(t.endedAt),
     output: t.output ?? null,
     error: t.error ?? null,
+    ...(t.fallbackUsed ? { fallbackUsed: true } : {}),
+    ...(t.childRunId !== undefined ? { childRunId: t.childRunId } : {}),
+    ...(t.mapped !== undefined
+      ? { mapped: { total: t.mapped, done: t.mapDone ?? 0, failed: t.mapFailed ?? 0, active: t.mapActive ?? 0 } }
+      : {}),
   };
 }
 
 export function runView(state: RunState, plan: Plan) {
   const r = state.run;
-  const tasks = plan.tasks.map((p) => state.tasks.get(p.id)).filter((t): t is TaskInstance => t !== undefined);
+  // Plan order; a mapped task's instances follow it in index order.
+  const tasks: TaskInstance[] = [];
+  for (const p of plan.tasks) {
+    const t = state.tasks.get(p.id);
+    if (!t) continue;
+    tasks.push(t);
+    for (let i = 0; i < (t.mapped ?? 0); i++) {
+      const inst = state.tasks.get(`${p.id}[${i}]`);
+      if (inst) tasks.push(inst);
+    }
+  }
   return {
     runId: r.runId,
     dagId: r.dagId,
@@ -29,6 +44,8 @@ export function runView(state: RunState, plan: Plan) {
     runKey: r.runKey ?? null,
     trigger: r.trigger,
     logicalDate: r.logicalDate ?? null,
+    parent: r.parent ?? null,
+    depth: r.depth ?? 0,
     params: r.params,
     createdAt: iso(r.createdAt),
     startedAt: iso(r.startedAt),
@@ -36,7 +53,18 @@ export function runView(state: RunState, plan: Plan) {
     tasks: tasks.map(taskView),
   };
 }
-export type RunView = ReturnType<typeof runView>;
+/** A run as the API shows it; the coordinator adds its alerts' delivery state. */
+export type RunView = ReturnType<typeof runView> & {
+  alerts?: Array<{
+    alertId: string;
+    event: string;
+    taskId: string | null;
+    url: string;
+    status: string;
+    attempts: number;
+    lastError: string | null;
+  }>;
+};
 
 export function attemptView(a: AttemptRecord) {
   const durationMs = a.startedAt !== undefined && a.endedAt !== undefined ? a.endedAt - a.startedAt : null;

@@ -1,5 +1,7 @@
 import type { Plan } from "../dag/plan";
 import type { TaskSpec } from "../dag/spec";
+import type { ExpressionScope } from "../expr/expression";
+import { scopeFor } from "./machine";
 import type { RunState, WorkRef } from "./types";
 
 /** Everything a worker needs to execute one attempt. Built by the coordinator, sent over RPC. */
@@ -10,9 +12,13 @@ export interface WorkOrder {
   taskId: string;
   mapIndex: number | null;
   attempt: number;
+  /** The task as written: the worker renders its templates against `scope`. */
   task: TaskSpec;
   timeoutMs: number;
-  params: Record<string, unknown>;
+  /** What templates may read: params, run facts, the upstream outputs the task's templates name, its map item. */
+  scope: ExpressionScope;
+  /** Nesting depth of the run (child DAG runs are deeper). */
+  depth: number;
 }
 
 export function workOrder(state: RunState, plan: Plan, ref: WorkRef): WorkOrder | undefined {
@@ -20,6 +26,14 @@ export function workOrder(state: RunState, plan: Plan, ref: WorkRef): WorkOrder 
   if (!t) return undefined;
   const p = plan.byId.get(t.taskId);
   if (!p) return undefined;
+  const full = scopeFor(state, plan, p, t);
+  // Only the upstream outputs the task's templates read travel with the order (a mapped
+  // instance over a 1,000-item list must not carry the list 1,000 times).
+  const tasks: ExpressionScope["tasks"] = {};
+  for (const id of p.reads) {
+    const up = full.tasks[id];
+    if (up) tasks[id] = up;
+  }
   return {
     runId: state.run.runId,
     dagId: state.run.dagId,
@@ -29,6 +43,7 @@ export function workOrder(state: RunState, plan: Plan, ref: WorkRef): WorkOrder 
     attempt: ref.attempt,
     task: p.spec,
     timeoutMs: p.timeoutMs,
-    params: state.run.params,
+    scope: { ...full, tasks },
+    depth: state.run.depth ?? 0,
   };
 }

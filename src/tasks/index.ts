@@ -1,8 +1,14 @@
-import type { TaskType } from "../dag/spec";
-import type { WorkOrder } from "../run/work-order";
+import type { HttpTaskSpec, TaskSpec, TaskType } from "../dag/spec";
+import type { ExpressionScope } from "../expr/expression";
+import { renderTemplate } from "../expr/template";
+import { artifactKey, inlineLimit, offloadOutput, resolveOutput } from "../lib/artifacts";
 import type { AttemptOutcome } from "../run/types";
+import type { WorkOrder } from "../run/work-order";
+import { ChildRunStarted, executeDag } from "./dag";
 import { TaskFailure, toTaskError } from "./errors";
 import type { Executor } from "./executor";
+import { FUNCTIONS } from "../functions/registry";
+import { createFunctionExecutor } from "./function";
 import { executeHttp } from "./http";
 import { executeSql } from "./sql";
 
@@ -10,7 +16,38 @@ import { executeSql } from "./sql";
 const EXECUTORS: Partial<Record<TaskType, Executor>> = {
   http: executeHttp,
   sql: executeSql,
+  function: createFunctionExecutor(FUNCTIONS),
+  dag: executeDag,
 };
+
+/** Loads R2-held outputs the templates may read, so large outputs pass to downstream tasks transparently. */
+async function resolveScope(env: Env, scope: ExpressionScope): Promise<ExpressionScope> {
+  const entries = Object.entries(scope.tasks);
+  if (entries.length === 0 && scope.item === undefined) return scope;
+  const tasks: ExpressionScope["tasks"] = {};
+  await Promise.all(
+    entries.map(async ([id, v]) => {
+      tasks[id] = { output: await resolveOutput(env.ARTIFACTS, v.output) };
+    }),
+  );
+  const resolved: ExpressionScope = { ...scope, tasks };
+  if (scope.item !== undefined) resolved.item = await resolveOutput(env.ARTIFACTS, scope.item);
+  return resolved;
+}
+
+/** Renders a task's templated fields (sql renders its own, as bound parameters). */
+function renderTask(task: TaskSpec, scope: ExpressionScope): TaskSpec {
+  switch (task.type) {
+    case "http":
+      return { ...task, request: renderTemplate(task.request, scope) as HttpTaskSpec["request"] };
+    case "function":
+      return task.args === undefined ? task : { ...task, args: renderTemplate(task.args, scope) };
+    case "dag":
+      return task.params === undefined ? task : { ...task, params: renderTemplate(task.params, scope) as Record<string, unknown> };
+    default:
+      return task;
+  }
+}
 
 /** Runs one attempt with its timeout; never throws: failures become outcomes. */
 export async function runAttempt(order: WorkOrder, env: Env): Promise<AttemptOutcome> {
@@ -18,7 +55,8 @@ export async function runAttempt(order: WorkOrder, env: Env): Promise<AttemptOut
   const startedAt = Date.now();
   const executor = EXECUTORS[order.task.type];
   if (!executor) {
-    return { ...ref, ok: false, startedAt, endedAt: Date.now(), error: { message: `no executor for '${order.task.type}'`, code: "config" } };
+    const error = { message: `no executor for '${order.task.type}'`, code: "config" };
+    return { ...ref, ok: false, startedAt, endedAt: Date.now(), error };
   }
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -29,8 +67,27 @@ export async function runAttempt(order: WorkOrder, env: Env): Promise<AttemptOut
     }, order.timeoutMs);
   });
   try {
-    const output = await Promise.race([executor(order, { env, signal: controller.signal }), timeout]);
-    return { ...ref, ok: true, output: output === undefined ? null : output, startedAt, endedAt: Date.now() };
+    const work = (async () => {
+      const scope = await resolveScope(env, order.scope);
+      let task: TaskSpec;
+      try {
+        task = renderTask(order.task, scope);
+      } catch (err) {
+        throw new TaskFailure(`template: ${err instanceof Error ? err.message : String(err)}`, "template");
+      }
+      return executor({ ...order, task, scope }, { env, signal: controller.signal });
+    })();
+    const output = await Promise.race([work, timeout]);
+    if (output instanceof ChildRunStarted) {
+      return { ...ref, ok: true, output: { runId: output.runId }, childRunId: output.runId, waiting: output.wait, startedAt, endedAt: Date.now() };
+    }
+    const stored = await offloadOutput(
+      env.ARTIFACTS,
+      inlineLimit(env),
+      artifactKey(order.runId, order.taskKey, order.attempt),
+      output === undefined ? null : output,
+    );
+    return { ...ref, ok: true, output: stored, startedAt, endedAt: Date.now() };
   } catch (err) {
     return { ...ref, ok: false, error: toTaskError(err), startedAt, endedAt: Date.now() };
   } finally {

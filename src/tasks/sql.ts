@@ -1,5 +1,6 @@
 import { splitQuery, sqliteSplitterOptions } from "dbgate-query-splitter";
 import type { SqlTaskSpec } from "../dag/spec";
+import { renderSqlTemplate } from "../expr/template";
 import { TaskFailure } from "./errors";
 import type { Executor } from "./executor";
 
@@ -15,14 +16,25 @@ export function splitStatements(sql: string | string[]): string[] {
 
 /**
  * `sql` tasks run on the `DB` database in one D1 batch (atomic); the rows of
- * the last statement are the output.
+ * the last statement are the output. Templates become bound parameters,
+ * never SQL text.
  */
 export const executeSql: Executor = async (order, { env }) => {
   const task = order.task as SqlTaskSpec;
   const statements = splitStatements(task.sql);
   if (statements.length === 0) throw new TaskFailure("no SQL statement to run", "sql");
+  let prepared: D1PreparedStatement[];
   try {
-    const results = await env.DB.batch(statements.map((s) => env.DB.prepare(s)));
+    prepared = statements.map((text) => {
+      const { sql, bindings } = renderSqlTemplate(text, order.scope);
+      const stmt = env.DB.prepare(sql);
+      return bindings.length > 0 ? stmt.bind(...bindings) : stmt;
+    });
+  } catch (err) {
+    throw new TaskFailure(`template: ${err instanceof Error ? err.message : String(err)}`, "template");
+  }
+  try {
+    const results = await env.DB.batch(prepared);
     return results[results.length - 1]?.results ?? [];
   } catch (err) {
     throw new TaskFailure(`SQL failed: ${err instanceof Error ? err.message : String(err)}`, "sql");

@@ -1,10 +1,13 @@
+import { validateRunParams } from "../dag/params";
+import { DagSpecSchema } from "../dag/spec";
+import type { SpecIssue } from "../dag/validate";
 import { catalog, latestDagVersion } from "../db/catalog";
 import { newRunId, runIdForKey } from "../lib/ids";
-import type { RunTrigger } from "../run/types";
-import type { RunView } from "../run/view";
 import { coordinatorFor } from "../run/client";
+import type { RunHeader, RunTrigger } from "../run/types";
+import type { RunView } from "../run/view";
 
-/** A "start run" command, whatever started it (API, cron, webhook, R2, upstream run). */
+/** A "start run" command, whatever started it (API, cron, webhook, R2, upstream run, parent run). */
 export interface StartRunCommand {
   dagId: string;
   params: Record<string, unknown>;
@@ -12,28 +15,39 @@ export interface StartRunCommand {
   /** Idempotency key: the same key for the same DAG returns the existing run and starts nothing. */
   runKey?: string;
   logicalDate?: string;
+  parent?: NonNullable<RunHeader["parent"]>;
+  depth?: number;
 }
 
-export type StartRunResult = { kind: "no_dag" } | { kind: "started" | "existing"; run: RunView };
+export type StartRunResult =
+  | { kind: "no_dag" }
+  | { kind: "invalid_params"; issues: SpecIssue[] }
+  | { kind: "started" | "existing"; run: RunView };
 
 /**
- * Starts a run of the DAG's latest version. The run id is derived from the
- * runKey when there is one, so concurrent triggers with one key meet in the
- * same RunCoordinator and only the first creates the run.
+ * Starts a run of the DAG's latest version after checking the params against
+ * its declarations (defaults filled). The run id is derived from the runKey
+ * when there is one, so concurrent triggers with one key meet in the same
+ * RunCoordinator and only the first creates the run.
  */
 export async function startRun(env: Env, cmd: StartRunCommand): Promise<StartRunResult> {
   const version = await latestDagVersion(catalog(env.CATALOG), cmd.dagId);
   if (!version) return { kind: "no_dag" };
+  const spec = DagSpecSchema.parse(JSON.parse(version.specJson));
+  const params = validateRunParams(spec.params, cmd.params);
+  if (!params.ok) return { kind: "invalid_params", issues: params.issues };
   const runId = cmd.runKey === undefined ? newRunId() : await runIdForKey(cmd.dagId, cmd.runKey);
   const { created, run } = await coordinatorFor(env, runId).start({
     runId,
     dagId: cmd.dagId,
     dagVersion: version.version,
     specJson: version.specJson,
-    params: cmd.params,
+    params: params.params,
     trigger: cmd.trigger,
     ...(cmd.runKey === undefined ? {} : { runKey: cmd.runKey }),
     ...(cmd.logicalDate === undefined ? {} : { logicalDate: cmd.logicalDate }),
+    ...(cmd.parent === undefined ? {} : { parent: cmd.parent }),
+    ...(cmd.depth === undefined ? {} : { depth: cmd.depth }),
   });
   return { kind: created ? "started" : "existing", run };
 }

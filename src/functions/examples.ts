@@ -1,0 +1,85 @@
+import { z } from "zod";
+import { defineFunction } from "./define";
+
+/**
+ * Built-in functions for demos, tests and benchmarks. Each is small and
+ * deterministic given its input (only `sleep` waits, and it stops on abort).
+ */
+
+/** Returns null at once: the cheapest possible task, used by the benchmark to measure orchestration alone. */
+export const noop = defineFunction({
+  name: "noop",
+  description: "Does nothing and returns null.",
+  run: () => null,
+});
+
+/** Returns its args unchanged (null when there are none): shows what templates rendered. */
+export const echo = defineFunction({
+  name: "echo",
+  description: "Returns its args.",
+  run: (input) => (input === undefined ? null : input),
+});
+
+/** Adds numbers. */
+export const sum = defineFunction({
+  name: "sum",
+  description: "Adds `values` and returns `{ total }`.",
+  input: z.object({ values: z.array(z.number()).max(100_000) }).strict(),
+  run: ({ values }) => ({ total: values.reduce((total, v) => total + v, 0) }),
+});
+
+/** `[0, 1, …, n-1]`: a list to fan a mapped task out over. */
+export const range = defineFunction({
+  name: "range",
+  description: "Returns the list [0, 1, …, n-1] (n ≤ 10,000), e.g. for dynamic task mapping.",
+  input: z.object({ n: z.number().int().min(0).max(10_000) }).strict(),
+  run: ({ n }) => Array.from({ length: n }, (_, i) => i),
+});
+
+/**
+ * Fails with `message`, for tests of failure handling. With
+ * `succeedOnAttempt: k` it fails attempts before k and then succeeds, which
+ * makes retries observable.
+ */
+export const fail = defineFunction({
+  name: "fail",
+  description: "Throws an error with `message`; with `succeedOnAttempt` it succeeds from that attempt on.",
+  input: z
+    .object({
+      message: z.string().max(2_000).optional(),
+      succeedOnAttempt: z.number().int().min(1).max(1_000).optional(),
+    })
+    .strict()
+    .optional(),
+  run: (input, { attempt }) => {
+    if (input?.succeedOnAttempt !== undefined && attempt >= input.succeedOnAttempt) return { attempt };
+    throw new Error(input?.message ?? "failed on purpose");
+  },
+});
+
+/** Waits `ms` milliseconds (at most a minute), stopping early with an error when the attempt is aborted. */
+export const sleep = defineFunction({
+  name: "sleep",
+  description: "Waits `ms` milliseconds (≤ 60,000); stops when the attempt times out.",
+  input: z.object({ ms: z.number().int().min(0).max(60_000) }).strict(),
+  run: ({ ms }, { signal }) =>
+    new Promise<{ sleptMs: number }>((resolve, reject) => {
+      const aborted = (): Error => new Error(`sleep aborted after less than ${ms} ms`);
+      if (signal.aborted) {
+        reject(aborted());
+        return;
+      }
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(aborted());
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve({ sleptMs: ms });
+      }, ms);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }),
+});
+
+/** Every example, in the order `functionNames()` lists them. */
+export const EXAMPLE_FUNCTIONS = [noop, echo, sum, range, fail, sleep] as const;

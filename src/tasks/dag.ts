@@ -1,0 +1,49 @@
+import type { DagTaskSpec } from "../dag/spec";
+import { startRun } from "../triggers/start-run";
+import { TaskFailure } from "./errors";
+import type { Executor } from "./executor";
+
+/** Child runs nested deeper than this fail (a DAG that runs itself would otherwise recurse forever). */
+export const DEFAULT_MAX_DAG_DEPTH = 5;
+
+/** What the `dag` executor returns: the child run it started, and whether the task waits for it. */
+export class ChildRunStarted {
+  constructor(
+    readonly runId: string,
+    readonly wait: boolean,
+  ) {}
+}
+
+/**
+ * `dag` tasks trigger a child run of another DAG, linked both ways: the
+ * child records its parent, the task records the child. The child's run key
+ * is derived from (parent run, task, attempt), so a redelivered message finds
+ * the same child instead of starting another.
+ */
+export const executeDag: Executor = async (order, { env }) => {
+  const task = order.task as DagTaskSpec;
+  const maxDepth = Number(env.MAX_DAG_DEPTH) > 0 ? Number(env.MAX_DAG_DEPTH) : DEFAULT_MAX_DAG_DEPTH;
+  const depth = order.depth + 1;
+  if (depth > maxDepth) {
+    throw new TaskFailure(
+      `child DAG '${task.dagId}' would run at depth ${depth}, deeper than the limit of ${maxDepth} (MAX_DAG_DEPTH)`,
+      "depth",
+    );
+  }
+  const result = await startRun(env, {
+    dagId: task.dagId,
+    params: task.params ?? {},
+    trigger: { type: "dag", detail: { parentRunId: order.runId, parentDagId: order.dagId, taskId: order.taskKey } },
+    runKey: `parent:${order.runId}:${order.taskKey}:${order.attempt}`,
+    parent: { runId: order.runId, taskKey: order.taskKey, attempt: order.attempt },
+    depth,
+  });
+  if (result.kind === "no_dag") throw new TaskFailure(`no DAG '${task.dagId}' is registered`, "config");
+  if (result.kind === "invalid_params") {
+    throw new TaskFailure(
+      `invalid params for DAG '${task.dagId}': ${result.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+      "invalid_params",
+    );
+  }
+  return new ChildRunStarted(result.run.runId, task.wait !== false);
+};

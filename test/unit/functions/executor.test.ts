@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineFunction, type FunctionContext } from "../../../src/functions/define";
+import { buildRegistry } from "../../../src/functions/registry";
+import { TaskFailure } from "../../../src/tasks/errors";
+import { createFunctionExecutor, executeFunction, isFunctionTask } from "../../../src/tasks/function";
+import type { WorkOrder } from "../../../src/run/work-order";
+
+/** The fields the executor reads; the rest of a work order (scope, timeouts…) is the coordinator's business. */
+type OrderFields = Pick<WorkOrder, "runId" | "taskId" | "mapIndex" | "attempt">;
+
+function order(task: unknown, overrides: Partial<OrderFields> = {}): WorkOrder {
+  const fields: OrderFields & { task: unknown } = { runId: "run-1", taskId: "t", mapIndex: 2, attempt: 3, task, ...overrides };
+  // Built as JSON would arrive: the executor reads the task through a guard, not through the spec union.
+  return fields as unknown as WorkOrder;
+}
+
+const ctx = () => ({ env: {} as Env, signal: new AbortController().signal });
+
+async function failureOf(promise: Promise<unknown>): Promise<TaskFailure> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof TaskFailure) return err;
+    throw new Error(`expected a TaskFailure, got ${String(err)}`);
+  }
+  throw new Error("expected a TaskFailure, the task succeeded");
+}
+
+describe("executeFunction", () => {
+  it("runs the named function with its args and returns the output", async () => {
+    await expect(executeFunction(order({ type: "function", function: "sum", args: { values: [1, 2, 3] } }), ctx())).resolves.toEqual({
+      total: 6,
+    });
+    await expect(executeFunction(order({ type: "function", function: "range", args: { n: 3 } }), ctx())).resolves.toEqual([0, 1, 2]);
+    await expect(executeFunction(order({ type: "function", function: "noop" }), ctx())).resolves.toBeNull();
+  });
+
+  it("an unknown function fails with code config and lists the known ones", async () => {
+    const failure = await failureOf(executeFunction(order({ type: "function", function: "nope" }), ctx()));
+    expect(failure.code).toBe("config");
+    expect(failure.message).toContain("unknown function 'nope'");
+    expect(failure.message).toContain("sum");
+  });
+
+  it("args that fail the schema fail with code invalid_args, naming the field", async () => {
+    const failure = await failureOf(
+      executeFunction(order({ type: "function", function: "sum", args: { values: [1, "2"] } }), ctx()),
+    );
+    expect(failure.code).toBe("invalid_args");
+    expect(failure.message).toMatch(/^invalid args for 'sum': values\[1\]: /);
+  });
+
+  it("missing args fail the schema too", async () => {
+    const failure = await failureOf(executeFunction(order({ type: "function", function: "range" }), ctx()));
+    expect(failure.code).toBe("invalid_args");
+  });
+
+  it("an error thrown by the function fails the attempt with its message", async () => {
+    await expect(
+      executeFunction(order({ type: "function", function: "fail", args: { message: "boom" } }), ctx()),
+    ).rejects.toThrow("boom");
+  });
+
+  it("a task of another type is a config failure", async () => {
+    const failure = await failureOf(executeFunction(order({ type: "http", request: { url: "https://x" } }), ctx()));
+    expect(failure.code).toBe("config");
+  });
+
+  it("passes the parsed args (defaults applied) and the attempt's context", async () => {
+    let seen: { input: unknown; ctx: FunctionContext } | undefined;
+    const probe = defineFunction({
+      name: "probe",
+      input: z.object({ n: z.number().default(7) }),
+      run: (input, c) => {
+        seen = { input, ctx: c };
+        return "ok";
+      },
+    });
+    const controller = new AbortController();
+    const execute = createFunctionExecutor(buildRegistry([probe]));
+    await expect(
+      execute(order({ type: "function", function: "probe", args: {} }), { env: {} as Env, signal: controller.signal }),
+    ).resolves.toBe("ok");
+    expect(seen?.input).toEqual({ n: 7 });
+    expect(seen?.ctx).toMatchObject({ runId: "run-1", taskId: "t", attempt: 3, mapIndex: 2 });
+    expect(seen?.ctx.signal).toBe(controller.signal);
+  });
+});
+
+describe("isFunctionTask", () => {
+  it("accepts a function task and rejects others", () => {
+    expect(isFunctionTask({ type: "function", function: "sum" })).toBe(true);
+    expect(isFunctionTask({ type: "function" })).toBe(false);
+    expect(isFunctionTask({ type: "sql", sql: "select 1" })).toBe(false);
+    expect(isFunctionTask(null)).toBe(false);
+  });
+});
