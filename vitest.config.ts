@@ -22,6 +22,9 @@ export default defineConfig({
                 // Short leases so recovery paths run within a test's time.
                 DISPATCH_LEASE_MS: "1000",
                 LEASE_MARGIN_MS: "300",
+                // Small, so the tests exercise outputs held in R2.
+                OUTPUT_INLINE_LIMIT: "4096",
+                PUBLIC_URL: "https://switchyard.test",
                 TEST_MIGRATIONS: await readD1Migrations(migrationsDir),
               },
             },
