@@ -39,7 +39,8 @@ if (migrate.status !== 0) {
   process.exit(migrate.status ?? 1);
 }
 
-const dev = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", ...passThrough], {
+const base = `http://127.0.0.1:${port}`;
+const dev = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--var", `PUBLIC_URL:${base}`, ...passThrough], {
   stdio: ["inherit", "inherit", "inherit"],
 });
 const stop = (signal) => {
@@ -49,7 +50,6 @@ process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
 dev.on("exit", (code) => process.exit(code ?? 0));
 
-const base = `http://127.0.0.1:${port}`;
 async function waitReady() {
   for (let i = 0; i < 600; i++) {
     try {

@@ -1,0 +1,19 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { validateDagSpec } from "../../../src/dag/validate";
+
+// The example DAGs `npm start` registers must stay valid as the spec evolves.
+const dir = join(process.cwd(), "examples", "dags");
+const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
+
+describe("example DAGs", () => {
+  it("there are examples for every pattern the README documents", () => {
+    expect(files.length).toBeGreaterThanOrEqual(6);
+  });
+  it.each(files)("%s is a valid DAG", (file) => {
+    const raw = readFileSync(join(dir, file), "utf8").replaceAll("${SWITCHYARD_URL}", "http://127.0.0.1:8787");
+    const result = validateDagSpec(JSON.parse(raw), raw);
+    expect(result.ok ? [] : result.issues).toEqual([]);
+  });
+});
