@@ -41,6 +41,11 @@ function commandAnswer(runId: string, result: CommandResult): RunView {
 export const runsApi = new Hono<{ Bindings: Env }>()
   .get("/:runId", async (c) => {
     const runId = runIdParam(c.req.param("runId"));
+    if (c.req.query("tasks") === "false") {
+      const summary = await coordinatorFor(c.env, runId).summary();
+      if (!summary) apiError(404, "not_found", `no run '${runId}'`);
+      return c.json(summary);
+    }
     const run = await coordinatorFor(c.env, runId).view();
     if (!run) apiError(404, "not_found", `no run '${runId}'`);
     return c.json(await withOutputs(c.env, run));

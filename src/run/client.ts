@@ -14,6 +14,7 @@ export type CoordinatorClient = Pick<RunCoordinator,
   | "retry"
   | "clear"
   | "view"
+  | "summary"
   | "attempts"
   | "alert"
   | "alertResult">;

@@ -27,7 +27,7 @@ import {
   StartRunInputSchema,
 } from "./rpc";
 import { isFinishedRun, type AttemptRecord, type RunHeader, type RunState, type TaskInstance } from "./types";
-import { attemptView, runView, type AttemptView, type RunView } from "./view";
+import { attemptView, runSummary, runView, type AttemptView, type RunSummary, type RunView } from "./view";
 import { workOrder, type WorkOrder } from "./work-order";
 
 /** How long to wait before retrying a failed catalog write or parent notification. */
@@ -171,6 +171,11 @@ export class RunCoordinator extends DurableObject<Env> {
 
   async view(): Promise<RunView | null> {
     return this.loaded ? this.view_() : null;
+  }
+
+  /** Status and times only, without the task list: what pollers need. */
+  async summary(): Promise<RunSummary | null> {
+    return this.loaded ? runSummary(this.loaded.state) : null;
   }
 
   async attempts(): Promise<AttemptView[] | null> {

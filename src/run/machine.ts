@@ -522,7 +522,9 @@ function upstreamStatuses(tx: Tx, p: PlannedTask): TaskStatus[] {
 function advance(tx: Tx): void {
   const { state, ctx, fx } = tx;
   if (isFinishedRun(state.run.status)) return;
-  const work = tx.touched;
+  // Many outcomes of one report often touch the same join task: decide it once, after all of them.
+  const work = [...new Set(tx.touched)];
+  tx.touched = work;
   while (work.length > 0) {
     const p = work.pop();
     if (!p || p.fallbackFor !== undefined) continue;

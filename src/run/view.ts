@@ -23,6 +23,24 @@ export function taskView(t: TaskInstance) {
   };
 }
 
+/** A run without its tasks: cheap to poll. */
+export function runSummary(state: RunState) {
+  const r = state.run;
+  let done = 0;
+  for (const t of state.tasks.values()) if (t.endedAt !== undefined && t.mapIndex === null) done += 1;
+  return {
+    runId: r.runId,
+    dagId: r.dagId,
+    dagVersion: r.dagVersion,
+    status: r.status,
+    createdAt: iso(r.createdAt),
+    startedAt: iso(r.startedAt),
+    endedAt: iso(r.endedAt),
+    tasksDone: done,
+  };
+}
+export type RunSummary = ReturnType<typeof runSummary>;
+
 export function runView(state: RunState, plan: Plan) {
   const r = state.run;
   // Plan order; a mapped task's instances follow it in index order.

@@ -132,6 +132,17 @@ describe("triggering and reading runs", () => {
     expect(list.body.runs).toHaveLength(2);
   });
 
+  it("answers a cheap summary without tasks for pollers", async () => {
+    await registerDag("summarized", simple);
+    const { runId } = await trigger("summarized");
+    await waitForRun(runId);
+    const res = await api(`/api/runs/${runId}?tasks=false`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ runId, dagId: "summarized", status: "success", tasksDone: 2 });
+    expect(res.body.tasks).toBeUndefined();
+    expect((await api("/api/runs/0123456789abcdef0123456789abcdef?tasks=false")).status).toBe(404);
+  });
+
   it("rejects a bad trigger body naming the field", async () => {
     await registerDag("trig_bad", simple);
     const res = await api("/api/dags/trig_bad/runs", { method: "POST", json: { runKey: 5, extra: true } });

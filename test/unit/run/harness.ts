@@ -15,8 +15,9 @@ export const SQL = { type: "sql", sql: "select 1" } as const;
 export const EMPTY = { type: "empty" } as const;
 export const T0 = Date.UTC(2030, 0, 1, 0, 0, 0);
 
-export function planOf(tasks: Record<string, unknown>): Plan {
-  const result = validateDagSpec({ tasks });
+/** Compiles a test DAG; `dag` adds DAG-level fields (`onFailure`, `params` declarations, …). */
+export function planOf(tasks: Record<string, unknown>, dag: Record<string, unknown> = {}): Plan {
+  const result = validateDagSpec({ ...dag, tasks });
   if (!result.ok) throw new Error(`invalid test spec: ${JSON.stringify(result.issues)}`);
   return compileDag(result.spec);
 }
@@ -29,6 +30,17 @@ export interface ReportOptions {
   error?: TaskError;
   startedAt?: number;
   endedAt?: number;
+  /** `dag` tasks: the child run the attempt started, and whether the attempt waits for it. */
+  childRunId?: string;
+  waiting?: boolean;
+}
+
+/** Extra settings of a simulated run (all optional, so `new Sim(tasks)` keeps working). */
+export interface SimOptions {
+  /** The run's (already validated) params, as expressions read them. */
+  params?: Record<string, unknown>;
+  /** DAG-level spec fields besides `tasks` (e.g. `onFailure`). */
+  dag?: Record<string, unknown>;
 }
 
 /**
@@ -44,11 +56,12 @@ export class Sim {
   /** Queue messages sent and not yet claimed. */
   outbox: WorkRef[] = [];
 
-  constructor(tasks: Record<string, unknown>, config: Partial<MachineConfig> = {}) {
+  constructor(tasks: Record<string, unknown>, config: Partial<MachineConfig> = {}, options: SimOptions = {}) {
     this.ctx = { now: T0, random: () => 0.5, config: { ...DEFAULT_MACHINE_CONFIG, ...config } };
-    this.plan = planOf(tasks);
+    this.plan = planOf(tasks, options.dag);
+    const params = options.params ?? {};
     const { state, effects } = createRun(
-      { runId: "run-1", dagId: "dag", dagVersion: 1, createdAt: T0, params: {}, trigger: { type: "api" } },
+      { runId: "run-1", dagId: "dag", dagVersion: 1, createdAt: T0, params, trigger: { type: "api" } },
       this.plan,
       this.ctx,
     );
@@ -80,6 +93,18 @@ export class Sim {
 
   statuses(): Record<string, TaskStatus> {
     return Object.fromEntries([...this.state.tasks.values()].map((t) => [t.taskId, t.status]));
+  }
+
+  /** Instances of a mapped task (`id[0]`, `id[1]`, …), in index order. */
+  instances(id: string): TaskInstance[] {
+    return [...this.state.tasks.values()]
+      .filter((t) => t.taskId === id && t.mapIndex !== null)
+      .sort((a, b) => (a.mapIndex ?? 0) - (b.mapIndex ?? 0));
+  }
+
+  /** Instances of a task currently queued or running (occupying a worker or a queue slot). */
+  active(id: string): TaskInstance[] {
+    return this.instances(id).filter((t) => t.status === "queued" || t.status === "running");
   }
 
   /** Claims the outbox messages for the given tasks (all when none given), as a queue delivery would. */
