@@ -272,6 +272,8 @@ function refuseReason(state: RunState, t: TaskInstance | undefined, ref: WorkRef
   if (!t) return "unknown_task";
   if (t.attempt !== ref.attempt) return "stale_attempt";
   if (t.status !== "queued" && t.status !== "running") return "not_active";
+  // Failed for good; its fallback task runs in its place: this attempt is over.
+  if (t.waitingForFallback) return "not_active";
   return undefined;
 }
 
@@ -835,9 +837,15 @@ function resetInstance(tx: Tx, t: TaskInstance, abandonActive: boolean): void {
 
 function clear(tx: Tx, taskIds: string[], downstream: boolean): void {
   const { plan } = tx;
-  const chosen = new Set(taskIds);
+  // A fallback task never runs on its own: clearing it means running its primary again.
+  const chosen = new Set(
+    taskIds.map((id) => {
+      const p = plan.byId.get(id);
+      return p?.fallbackFor === undefined ? id : planned(plan, p.fallbackFor).id;
+    }),
+  );
   if (downstream) {
-    const work = taskIds.map((id) => plan.byId.get(id)).filter((p): p is PlannedTask => p !== undefined);
+    const work = [...chosen].map((id) => plan.byId.get(id)).filter((p): p is PlannedTask => p !== undefined);
     while (work.length > 0) {
       const p = work.pop();
       if (!p) continue;
