@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { compileDag, type Plan } from "../dag/plan";
 import { DagSpecSchema } from "../dag/spec";
 import { catalog, writeHistory, type HistoryRecord } from "../db/catalog";
-import { hasArtifactRef, isArtifactRef, resolveOutput } from "../lib/artifacts";
+import { artifactKey, hasArtifactRef, inlineLimit, isArtifactRef, offloadOutput, resolveOutput } from "../lib/artifacts";
 import { outboxKey } from "../lib/ids";
 import type { QueueMessage } from "../queue/messages";
 import { coordinatorFor } from "./client";
@@ -301,6 +301,7 @@ export class RunCoordinator extends DurableObject<Env> {
     if (!run) return;
     const { state } = run;
     const { runId, dagId } = state.run;
+    await this.offloadLargeOutputs(fx);
     if (fx.runChanged) {
       this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('run', ?)", JSON.stringify(state.run));
       this.enqueueHistory(outboxKey.run(), { kind: "run", run: state.run });
@@ -358,6 +359,26 @@ export class RunCoordinator extends DurableObject<Env> {
     }
     if (fx.finished !== undefined) await this.notifyParentIfDue();
     this.scheduleFlush();
+  }
+
+  /**
+   * A mapped task's output is the list of its instances' outputs, built here
+   * rather than by a worker: past the inline limit it goes to R2 like any large
+   * output, so a 10,000-wide map never writes an oversized row.
+   */
+  private async offloadLargeOutputs(fx: Effects): Promise<void> {
+    const run = this.loaded;
+    if (!run) return;
+    for (const key of fx.changedTasks) {
+      const t = run.state.tasks.get(key);
+      if (!t || t.mapped === undefined || !Array.isArray(t.output)) continue;
+      const value = t.output;
+      const stored = await offloadOutput(this.env.ARTIFACTS, inlineLimit(this.env), artifactKey(run.state.run.runId, key, t.attempt), value);
+      if (isArtifactRef(stored)) {
+        this.artifacts.set(stored.$artifact, value);
+        t.output = stored;
+      }
+    }
   }
 
   /** Tells the parent run (if any) that this run ended; retried from the alarm until it answers. */

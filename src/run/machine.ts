@@ -486,8 +486,7 @@ export function scopeFor(
     tasks,
   };
   if (instance && instance.mapIndex !== null) {
-    const parent = state.tasks.get(instance.taskId);
-    scope.item = parent?.items?.[instance.mapIndex] ?? null;
+    scope.item = instance.item ?? null;
     scope.mapIndex = instance.mapIndex;
   }
   return scope;
@@ -644,7 +643,6 @@ function expand(tx: Tx, parent: TaskInstance, p: PlannedTask): void {
   }
   parent.status = "running";
   parent.startedAt = ctx.now;
-  parent.items = over.value;
   parent.mapped = over.value.length;
   parent.mapNext = 0;
   parent.mapActive = 0;
@@ -652,6 +650,8 @@ function expand(tx: Tx, parent: TaskInstance, p: PlannedTask): void {
   parent.mapFailed = 0;
   for (let i = 0; i < over.value.length; i++) {
     const inst = newInstance(p.id, i);
+    // Each instance keeps its own element: rows stay small however long the list.
+    inst.item = over.value[i] ?? null;
     state.tasks.set(inst.key, inst);
     fx.changedTasks.add(inst.key);
   }
@@ -787,7 +787,6 @@ function rerun(tx: Tx, select: (t: TaskInstance) => boolean, abandonActive: bool
         fx.changedTasks.add(inst.key);
       }
       delete t.mapped;
-      delete t.items;
       delete t.mapNext;
       delete t.mapActive;
       delete t.mapDone;

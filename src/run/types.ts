@@ -103,8 +103,9 @@ export interface TaskInstance {
   /** `dag` tasks: the child run this attempt started, and whether the attempt waits for it. */
   childRunId?: string;
   waiting?: boolean;
-  /** Mapped tasks (on the parent instance): the list, its length and progress counters. */
-  items?: unknown[];
+  /** A mapped instance's element of the list. */
+  item?: unknown;
+  /** Mapped tasks (on the parent instance): the list's length and progress counters. */
   mapped?: number;
   mapNext?: number;
   mapActive?: number;
