@@ -32,6 +32,8 @@ import { workOrder, type WorkOrder } from "./work-order";
 
 /** How long to wait before retrying a failed catalog write or parent notification. */
 const RETRY_LATER_MS = 5_000;
+/** Catalog writes wait this long so that a burst of transitions shares one D1 batch. */
+const FLUSH_DELAY_MS = 25;
 /** Catalog rows written per D1 batch. */
 const FLUSH_BATCH = 100;
 /** Messages per `sendBatch` call (the Queues limit). */
@@ -67,6 +69,7 @@ export class RunCoordinator extends DurableObject<Env> {
   /** The alarm time as last set (null = none), so the hot path rarely touches the alarm. */
   private alarmAt: number | null = null;
   private flushing: Promise<void> | undefined;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private flushAgain = false;
   private seq = 0;
   /** Artifact contents loaded for expressions the coordinator evaluates (when, branch, map.over). */
@@ -106,8 +109,9 @@ export class RunCoordinator extends DurableObject<Env> {
     this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('spec', ?)", parsed.specJson);
     this.loaded = { state, plan };
     await this.apply(effects);
-    // The run row reaches the catalog before the trigger answers, so listings show it at once.
-    await this.flushNow();
+    // The run row reaches the catalog before the trigger answers, so listings show it at once;
+    // task and attempt rows follow with the background flush.
+    await this.flushRunRow();
     return { created: true, run: this.view_() };
   }
 
@@ -300,11 +304,11 @@ export class RunCoordinator extends DurableObject<Env> {
     const run = this.loaded;
     if (!run) return;
     const { state } = run;
-    const { runId, dagId } = state.run;
+    const { runId } = state.run;
     await this.offloadLargeOutputs(fx);
     if (fx.runChanged) {
       this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('run', ?)", JSON.stringify(state.run));
-      this.enqueueHistory(outboxKey.run(), { kind: "run", run: state.run });
+      this.enqueueHistory(outboxKey.run());
     }
     for (const key of fx.changedTasks) {
       const t = state.tasks.get(key);
@@ -314,7 +318,7 @@ export class RunCoordinator extends DurableObject<Env> {
         continue;
       }
       this.sql("INSERT OR REPLACE INTO tasks (key, v) VALUES (?, ?)", key, JSON.stringify(t));
-      this.enqueueHistory(outboxKey.task(key), { kind: "task", dagId, runId, task: t });
+      this.enqueueHistory(outboxKey.task(key));
     }
     for (const a of fx.attempts) {
       this.sql(
@@ -323,7 +327,7 @@ export class RunCoordinator extends DurableObject<Env> {
         a.attempt,
         JSON.stringify(a),
       );
-      this.enqueueHistory(outboxKey.attempt(a.taskKey, a.attempt), { kind: "attempt", dagId, runId, attempt: a });
+      this.enqueueHistory(outboxKey.attempt(a.taskKey, a.attempt));
     }
     for (const alert of fx.alerts) {
       const record: AlertRecord = { ...alert, status: "pending", attempts: 0, sent: false };
@@ -440,27 +444,84 @@ export class RunCoordinator extends DurableObject<Env> {
     this.alarmAt = at;
   }
 
-  private enqueueHistory(key: string, record: HistoryRecord): void {
+  /** Marks a catalog row as pending: the outbox holds keys, the flush reads the current values. */
+  private enqueueHistory(key: string): void {
     this.seq += 1;
-    this.sql("INSERT OR REPLACE INTO outbox (k, seq, v) VALUES (?, ?, ?)", key, this.seq, JSON.stringify(record));
+    this.sql("INSERT OR REPLACE INTO outbox (k, seq) VALUES (?, ?)", key, this.seq);
   }
 
-  /** Starts a background catalog flush, coalescing with one already running. */
+  /** Starts a catalog flush soon, coalescing the transitions of the next few milliseconds into one D1 batch. */
   private scheduleFlush(): void {
-    if (this.flushing) {
+    if (this.flushing || this.flushTimer !== undefined) {
       this.flushAgain = true;
       return;
     }
-    this.flushing = this.flushLoop().finally(() => {
-      this.flushing = undefined;
+    const flushed = new Promise<void>((resolve) => {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        void this.startFlush().then(resolve, (err: unknown) => {
+          console.error("catalog flush failed", err);
+          resolve();
+        });
+      }, FLUSH_DELAY_MS);
     });
-    this.ctx.waitUntil(this.flushing);
+    this.ctx.waitUntil(flushed);
   }
 
+  private startFlush(): Promise<void> {
+    if (!this.flushing) {
+      this.flushing = this.flushLoop().finally(() => {
+        this.flushing = undefined;
+      });
+    }
+    return this.flushing;
+  }
+
+  /** Flushes everything pending now (the alarm's catch-up). */
   private async flushNow(): Promise<void> {
+    if (this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
     if (this.flushing) await this.flushing;
-    this.scheduleFlush();
-    if (this.flushing) await this.flushing;
+    await this.startFlush();
+  }
+
+  /** Writes just the run row (at start, so the run is listed before the trigger answers). */
+  private async flushRunRow(): Promise<void> {
+    const run = this.loaded?.state.run;
+    const pending = this.rows<{ seq: number }>("SELECT seq FROM outbox WHERE k = ?", outboxKey.run())[0];
+    if (!run || !pending) return;
+    try {
+      await writeHistory(catalog(this.env.CATALOG), [{ kind: "run", run }], Date.now());
+      this.sql("DELETE FROM outbox WHERE k = ? AND seq = ?", outboxKey.run(), pending.seq);
+    } catch (err) {
+      console.error("catalog write of the run row failed; kept in the outbox", err);
+      await this.armAlarm(Date.now() + RETRY_LATER_MS);
+    }
+  }
+
+  /** The catalog record an outbox key stands for, read from the current state (undefined if gone). */
+  private historyRecord(key: string): HistoryRecord | undefined {
+    const run = this.loaded?.state;
+    if (!run) return undefined;
+    const { runId, dagId } = run.run;
+    if (key === outboxKey.run()) return { kind: "run", run: run.run };
+    if (key.startsWith("task:")) {
+      const task = run.tasks.get(key.slice("task:".length));
+      return task ? { kind: "task", dagId, runId, task } : undefined;
+    }
+    if (key.startsWith("attempt:")) {
+      const rest = key.slice("attempt:".length);
+      const hash = rest.lastIndexOf("#");
+      const row = this.rows<{ v: string }>(
+        "SELECT v FROM attempts WHERE key = ? AND attempt = ?",
+        rest.slice(0, hash),
+        Number(rest.slice(hash + 1)),
+      )[0];
+      return row ? { kind: "attempt", dagId, runId, attempt: JSON.parse(row.v) as AttemptRecord } : undefined;
+    }
+    return undefined;
   }
 
   /**
@@ -472,17 +533,11 @@ export class RunCoordinator extends DurableObject<Env> {
     const db = catalog(this.env.CATALOG);
     do {
       this.flushAgain = false;
-      const rows = this.rows<{ k: string; seq: number; v: string }>(
-        "SELECT k, seq, v FROM outbox ORDER BY seq LIMIT ?",
-        FLUSH_BATCH,
-      );
+      const rows = this.rows<{ k: string; seq: number }>("SELECT k, seq FROM outbox ORDER BY seq LIMIT ?", FLUSH_BATCH);
       if (rows.length === 0) return;
+      const records = rows.map((r) => this.historyRecord(r.k)).filter((r): r is HistoryRecord => r !== undefined);
       try {
-        await writeHistory(
-          db,
-          rows.map((r) => JSON.parse(r.v) as HistoryRecord),
-          Date.now(),
-        );
+        await writeHistory(db, records, Date.now());
       } catch (err) {
         console.error("catalog write failed; kept in the outbox", err);
         await this.armAlarm(Date.now() + RETRY_LATER_MS);
@@ -498,7 +553,7 @@ export class RunCoordinator extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS tasks (key TEXT PRIMARY KEY, v TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS attempts (key TEXT NOT NULL, attempt INTEGER NOT NULL, v TEXT NOT NULL, PRIMARY KEY (key, attempt));
-      CREATE TABLE IF NOT EXISTS outbox (k TEXT PRIMARY KEY, seq INTEGER NOT NULL, v TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox (k TEXT PRIMARY KEY, seq INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, v TEXT NOT NULL);
     `);
   }
