@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import type { BatchItem } from "drizzle-orm/batch";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { dagVersions, dags, runs, taskAttempts, taskInstances } from "./schema";
 import type { AttemptRecord, RunHeader, RunStatus, TaskInstance } from "../run/types";
 
@@ -113,15 +113,102 @@ export type HistoryRecord =
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
 /**
+ * A prepared upsert built once from the drizzle schema: the SQL text comes
+ * from drizzle's query builder (with named placeholders), the hot path only
+ * binds values. Building a drizzle query per history row cost more CPU than
+ * the write itself when a run moves thousands of tasks.
+ */
+interface PreparedUpsert<R> {
+  sql: string;
+  names: Array<keyof R & string>;
+}
+
+function preparedUpsert<R extends Record<string, unknown>>(
+  table: typeof runs | typeof taskInstances | typeof taskAttempts,
+  columns: Array<keyof R & string>,
+  target: SQLiteColumn[],
+  update: Array<keyof R & string>,
+): PreparedUpsert<R> {
+  const db = drizzle({} as D1Database);
+  const values = Object.fromEntries(columns.map((c) => [c, sql.placeholder(c)]));
+  const set = Object.fromEntries(
+    update.map((c) => {
+      const column = (table as unknown as Record<string, SQLiteColumn>)[c];
+      if (!column) throw new Error(`no column ${c}`);
+      return [c, sql.raw(`excluded."${column.name}"`)];
+    }),
+  );
+  const query = db
+    .insert(table)
+    .values(values as never)
+    .onConflictDoUpdate({ target, set: set as never })
+    .toSQL();
+  const names = query.params.map((p) => {
+    const value = (p as { value?: unknown }).value ?? p;
+    const name = (value as { name?: unknown }).name;
+    if (typeof name !== "string") throw new Error("expected a placeholder");
+    return name as keyof R & string;
+  });
+  return { sql: query.sql, names };
+}
+
+interface RunRow extends Record<string, unknown> {
+  runId: string; dagId: string; dagVersion: number; status: string; runKey: string | null; triggerType: string;
+  triggerJson: string | null; logicalDate: string | null; paramsJson: string; createdAt: number;
+  startedAt: number | null; endedAt: number | null; updatedAt: number;
+}
+interface TaskRow extends Record<string, unknown> {
+  runId: string; taskKey: string; taskId: string; mapIndex: number | null; dagId: string; status: string; attempts: number;
+  startedAt: number | null; endedAt: number | null; errorJson: string | null; outputJson: string | null; updatedAt: number;
+}
+interface AttemptRow extends Record<string, unknown> {
+  runId: string; taskKey: string; attempt: number; taskId: string; mapIndex: number | null; dagId: string; status: string;
+  via: string; queuedAt: number; startedAt: number | null; endedAt: number | null; errorJson: string | null;
+}
+
+let prepared:
+  | { run: PreparedUpsert<RunRow>; task: PreparedUpsert<TaskRow>; attempt: PreparedUpsert<AttemptRow> }
+  | undefined;
+
+function statements() {
+  prepared ??= {
+    run: preparedUpsert<RunRow>(
+      runs,
+      ["runId", "dagId", "dagVersion", "status", "runKey", "triggerType", "triggerJson", "logicalDate", "paramsJson", "createdAt", "startedAt", "endedAt", "updatedAt"],
+      [runs.runId],
+      ["status", "startedAt", "endedAt", "updatedAt"],
+    ),
+    task: preparedUpsert<TaskRow>(
+      taskInstances,
+      ["runId", "taskKey", "taskId", "mapIndex", "dagId", "status", "attempts", "startedAt", "endedAt", "errorJson", "outputJson", "updatedAt"],
+      [taskInstances.runId, taskInstances.taskKey],
+      ["status", "attempts", "startedAt", "endedAt", "errorJson", "outputJson", "updatedAt"],
+    ),
+    attempt: preparedUpsert<AttemptRow>(
+      taskAttempts,
+      ["runId", "taskKey", "attempt", "taskId", "mapIndex", "dagId", "status", "via", "queuedAt", "startedAt", "endedAt", "errorJson"],
+      [taskAttempts.runId, taskAttempts.taskKey, taskAttempts.attempt],
+      ["status", "via", "startedAt", "endedAt", "errorJson"],
+    ),
+  };
+  return prepared;
+}
+
+function bind<R extends Record<string, unknown>>(d1: D1Database, p: PreparedUpsert<R>, row: R): D1PreparedStatement {
+  return d1.prepare(p.sql).bind(...p.names.map((n) => (row[n] === undefined ? null : row[n])));
+}
+
+/**
  * Upserts for a set of history records. Idempotent: replaying the same
  * records (a retried flush) leaves the same rows, keyed by run, task instance
  * and attempt number.
  */
-export function historyStatements(db: Catalog, records: HistoryRecord[], now: number): BatchItem<"sqlite">[] {
+export function historyStatements(d1: D1Database, records: HistoryRecord[], now: number): D1PreparedStatement[] {
+  const st = statements();
   return records.map((r) => {
     switch (r.kind) {
-      case "run": {
-        const row = {
+      case "run":
+        return bind(d1, st.run, {
           runId: r.run.runId,
           dagId: r.run.dagId,
           dagVersion: r.run.dagVersion,
@@ -135,18 +222,10 @@ export function historyStatements(db: Catalog, records: HistoryRecord[], now: nu
           startedAt: r.run.startedAt ?? null,
           endedAt: r.run.endedAt ?? null,
           updatedAt: now,
-        };
-        return db
-          .insert(runs)
-          .values(row)
-          .onConflictDoUpdate({
-            target: runs.runId,
-            set: { status: row.status, startedAt: row.startedAt, endedAt: row.endedAt, updatedAt: now },
-          });
-      }
+        });
       case "task": {
         const t = r.task;
-        const row = {
+        return bind(d1, st.task, {
           runId: r.runId,
           taskKey: t.key,
           taskId: t.taskId,
@@ -159,26 +238,11 @@ export function historyStatements(db: Catalog, records: HistoryRecord[], now: nu
           errorJson: json(t.error),
           outputJson: json(t.output),
           updatedAt: now,
-        };
-        return db
-          .insert(taskInstances)
-          .values(row)
-          .onConflictDoUpdate({
-            target: [taskInstances.runId, taskInstances.taskKey],
-            set: {
-              status: row.status,
-              attempts: row.attempts,
-              startedAt: row.startedAt,
-              endedAt: row.endedAt,
-              errorJson: row.errorJson,
-              outputJson: row.outputJson,
-              updatedAt: now,
-            },
-          });
+        });
       }
       case "attempt": {
         const a = r.attempt;
-        const row = {
+        return bind(d1, st.attempt, {
           runId: r.runId,
           taskKey: a.taskKey,
           attempt: a.attempt,
@@ -191,22 +255,13 @@ export function historyStatements(db: Catalog, records: HistoryRecord[], now: nu
           startedAt: a.startedAt ?? null,
           endedAt: a.endedAt ?? null,
           errorJson: json(a.error),
-        };
-        return db
-          .insert(taskAttempts)
-          .values(row)
-          .onConflictDoUpdate({
-            target: [taskAttempts.runId, taskAttempts.taskKey, taskAttempts.attempt],
-            set: { status: row.status, via: row.via, startedAt: row.startedAt, endedAt: row.endedAt, errorJson: row.errorJson },
-          });
+        });
       }
     }
   });
 }
 
-export async function writeHistory(db: Catalog, records: HistoryRecord[], now: number): Promise<void> {
-  const stmts = historyStatements(db, records, now);
-  const [first, ...rest] = stmts;
-  if (!first) return;
-  await db.batch([first, ...rest]);
+export async function writeHistory(d1: D1Database, records: HistoryRecord[], now: number): Promise<void> {
+  const stmts = historyStatements(d1, records, now);
+  if (stmts.length > 0) await d1.batch(stmts);
 }

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { compileDag, type Plan } from "../dag/plan";
 import { DagSpecSchema } from "../dag/spec";
-import { catalog, writeHistory, type HistoryRecord } from "../db/catalog";
+import { writeHistory, type HistoryRecord } from "../db/catalog";
 import { artifactKey, hasArtifactRef, inlineLimit, isArtifactRef, offloadOutput, resolveOutput } from "../lib/artifacts";
 import { outboxKey } from "../lib/ids";
 import type { QueueMessage } from "../queue/messages";
@@ -493,7 +493,7 @@ export class RunCoordinator extends DurableObject<Env> {
     const pending = this.rows<{ seq: number }>("SELECT seq FROM outbox WHERE k = ?", outboxKey.run())[0];
     if (!run || !pending) return;
     try {
-      await writeHistory(catalog(this.env.CATALOG), [{ kind: "run", run }], Date.now());
+      await writeHistory(this.env.CATALOG, [{ kind: "run", run }], Date.now());
       this.sql("DELETE FROM outbox WHERE k = ? AND seq = ?", outboxKey.run(), pending.seq);
     } catch (err) {
       console.error("catalog write of the run row failed; kept in the outbox", err);
@@ -530,7 +530,7 @@ export class RunCoordinator extends DurableObject<Env> {
    * stay and the alarm tries again: a failed D1 write never loses a transition.
    */
   private async flushLoop(): Promise<void> {
-    const db = catalog(this.env.CATALOG);
+    const db = this.env.CATALOG;
     do {
       this.flushAgain = false;
       const rows = this.rows<{ k: string; seq: number }>("SELECT k, seq FROM outbox ORDER BY seq LIMIT ?", FLUSH_BATCH);
