@@ -7,6 +7,7 @@ import { outboxKey } from "../lib/ids";
 import type { QueueMessage } from "../queue/messages";
 import { coordinatorFor } from "./client";
 import {
+  attemptRecord,
   createRun,
   DEFAULT_MACHINE_CONFIG,
   nextWakeAt,
@@ -32,8 +33,8 @@ import { workOrder, type WorkOrder } from "./work-order";
 
 /** How long to wait before retrying a failed catalog write or parent notification. */
 const RETRY_LATER_MS = 5_000;
-/** Catalog writes wait this long so that a burst of transitions shares one D1 batch. */
-const FLUSH_DELAY_MS = 25;
+/** Catalog writes wait this long (default) so that a burst of transitions shares one D1 batch. */
+const FLUSH_DELAY_MS = 200;
 /** Catalog rows written per D1 batch. */
 const FLUSH_BATCH = 100;
 /** Messages per `sendBatch` call (the Queues limit). */
@@ -184,9 +185,14 @@ export class RunCoordinator extends DurableObject<Env> {
 
   async attempts(): Promise<AttemptView[] | null> {
     if (!this.loaded) return null;
-    return this.rows<{ v: string }>("SELECT v FROM attempts ORDER BY rowid").map((r) =>
+    const ended = this.rows<{ v: string }>("SELECT v FROM attempts ORDER BY rowid").map((r) =>
       attemptView(JSON.parse(r.v) as AttemptRecord),
     );
+    // Attempts in flight live in their task rows until they end.
+    const inFlight = [...this.loaded.state.tasks.values()]
+      .filter((t) => (t.status === "queued" || t.status === "running") && t.attempt > 0 && t.mapped === undefined)
+      .map((t) => attemptView(attemptRecord(t, t.status === "queued" ? "queued" : "running")));
+    return [...ended, ...inFlight];
   }
 
   /** An alert's target and summary, for the worker that delivers it. */
@@ -457,13 +463,14 @@ export class RunCoordinator extends DurableObject<Env> {
       return;
     }
     const flushed = new Promise<void>((resolve) => {
+      const delay = Number(this.env.CATALOG_FLUSH_MS);
       this.flushTimer = setTimeout(() => {
         this.flushTimer = undefined;
         void this.startFlush().then(resolve, (err: unknown) => {
           console.error("catalog flush failed", err);
           resolve();
         });
-      }, FLUSH_DELAY_MS);
+      }, Number.isFinite(delay) && delay >= 0 && this.env.CATALOG_FLUSH_MS !== "" ? delay : FLUSH_DELAY_MS);
     });
     this.ctx.waitUntil(flushed);
   }

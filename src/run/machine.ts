@@ -158,7 +158,8 @@ function wakeNoLaterThan(fx: Effects, at: number): void {
   if (fx.wakeAt === undefined || at < fx.wakeAt) fx.wakeAt = at;
 }
 
-function attemptRecord(t: TaskInstance, status: AttemptRecord["status"], endedAt?: number): AttemptRecord {
+/** The attempt a task instance holds, as a history row (also used to show attempts in flight). */
+export function attemptRecord(t: TaskInstance, status: AttemptRecord["status"], endedAt?: number): AttemptRecord {
   const rec: AttemptRecord = {
     taskKey: t.key,
     taskId: t.taskId,
@@ -299,8 +300,8 @@ function startAttempt(tx: Tx, t: TaskInstance, via: Via): void {
   if (t.startedAt === undefined) t.startedAt = tx.ctx.now;
   t.deadline = tx.ctx.now + p.timeoutMs + tx.ctx.config.leaseMarginMs;
   wakeNoLaterThan(tx.fx, t.deadline);
+  // No attempt row yet: the task row holds the attempt in flight; history records it when it ends.
   tx.fx.changedTasks.add(t.key);
-  tx.fx.attempts.push(attemptRecord(t, "running"));
 }
 
 function finishAttempt(tx: Tx, o: AttemptOutcome): void {
@@ -710,7 +711,6 @@ function dispatchReady(tx: Tx, capacity: number): void {
     } else {
       t.deadline = ctx.now + ctx.config.dispatchLeaseMs;
       wakeNoLaterThan(fx, t.deadline);
-      fx.attempts.push(attemptRecord(t, "queued"));
       fx.dispatch.push({ taskKey: t.key, attempt: t.attempt });
     }
   });
