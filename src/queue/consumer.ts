@@ -19,6 +19,13 @@ export interface ConsumerBudget {
 
 export const DEFAULT_CONSUMER_BUDGET: ConsumerBudget = { wallMs: 30_000, maxAttempts: 1_000 };
 
+/**
+ * A report offers room for as many new tasks as it reports, and at least this
+ * many (`CONTINUATION_MIN`): after one task, a diamond's two branches both
+ * continue here instead of one waiting for a queue hop.
+ */
+export const DEFAULT_CONTINUATION_MIN = 4;
+
 
 interface Delivery {
   message: Message<unknown>;
@@ -58,10 +65,12 @@ export async function consumeTasks(
   }
   const started = Date.now();
   const counter = { attempts: 0 };
+  const configuredMin = Number(env.CONTINUATION_MIN);
+  const minCapacity = Number.isInteger(configuredMin) && configuredMin >= 0 ? configuredMin : DEFAULT_CONTINUATION_MIN;
   const wantMore = (n: number): boolean =>
     env.CONTINUATION !== "off" && Date.now() - started < budget.wallMs && counter.attempts + n <= budget.maxAttempts;
   await Promise.all([
-    ...[...byRun].map(([runId, deliveries]) => driveRun(env, runId, deliveries, counter, wantMore)),
+    ...[...byRun].map(([runId, deliveries]) => driveRun(env, runId, deliveries, counter, wantMore, minCapacity)),
     ...alerts.map((a) => deliverAlert(env, a.message, a.body)),
   ]);
 }
@@ -72,6 +81,7 @@ async function driveRun(
   deliveries: Delivery[],
   counter: { attempts: number },
   wantMore: (n: number) => boolean,
+  minCapacity: number,
 ): Promise<void> {
   const stub = coordinatorFor(env, runId);
   let orders: WorkOrder[];
@@ -86,7 +96,7 @@ async function driveRun(
   while (orders.length > 0) {
     const outcomes = await Promise.all(orders.map((o) => runAttempt(o, env)));
     counter.attempts += outcomes.length;
-    const capacity = wantMore(outcomes.length) ? outcomes.length : 0;
+    const capacity = wantMore(outcomes.length) ? Math.max(outcomes.length, minCapacity) : 0;
     try {
       ({ orders } = await stub.report({ outcomes, capacity }));
     } catch (err) {
