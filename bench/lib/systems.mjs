@@ -1,0 +1,150 @@
+// The systems under test and their HTTP clients.
+//
+// A system starts one fresh `wrangler dev` (per repetition) and offers one or more
+// "series" (a series = a system + task mode, e.g. switchyard/control). Each series has
+// a client with:
+//   prepare(key, dag)  -> handle   (once per workload per instance; e.g. PUT the DAG)
+//   start(handle)      -> id       (start one run)
+//   status(id)         -> { done, ok, createdAt, startedAt, endedAt, detail }  (ms epoch, Worker clock)
+//   verify?(id)        -> { ok, detail }  (untimed extra check after a run finished)
+import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { ROOT, startWranglerDev, runWrangler, makeTempDir, snapshotProject } from "./procs.mjs";
+
+export const API_TOKEN = "bench-token";
+
+async function call(method, url, body, headers = {}) {
+  const init = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers["content-type"] = "application/json";
+  }
+  const r = await fetch(url, init);
+  const text = await r.text();
+  let json;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!r.ok) {
+    const err = new Error(`${method} ${new URL(url).pathname} -> ${r.status}: ${text.slice(0, 300)}`);
+    err.status = r.status;
+    throw err;
+  }
+  return json;
+}
+
+const ms = (iso) => (iso == null ? null : typeof iso === "number" ? iso : Date.parse(iso));
+
+// ---- the floor: one Worker, three variants --------------------------------------------
+
+function floorSystem(variant) {
+  return {
+    name: `floor-${variant}`,
+    series: [{ label: `floor-${variant}`, mode: "dispatched" }],
+    async launch() {
+      return startWranglerDev({ name: `floor-${variant}`, config: join(ROOT, "bench/peers/floor/wrangler.toml") });
+    },
+    client(inst) {
+      return {
+        prepare: async (_key, dag) => dag,
+        start: async (dag) => (await call("POST", `${inst.url}/run`, { variant, deps: dag.deps })).id,
+        status: async (id) => {
+          const s = await call("GET", `${inst.url}/run/${id}`);
+          return { done: s.done, ok: s.ok, createdAt: s.startedAt, startedAt: s.startedAt, endedAt: s.endedAt, detail: `${s.completed}/${s.total}` };
+        },
+      };
+    },
+  };
+}
+
+// ---- Cloudflare Workflows ---------------------------------------------------------------
+
+function workflowsSystem() {
+  return {
+    name: "workflows",
+    series: [{ label: "workflows", mode: "dispatched" }],
+    async launch() {
+      return startWranglerDev({ name: "workflows", config: join(ROOT, "bench/peers/workflows/wrangler.toml") });
+    },
+    client(inst) {
+      return {
+        prepare: async (_key, dag) => dag,
+        start: async (dag) => (await call("POST", `${inst.url}/run`, { deps: dag.deps })).id,
+        status: async (id) => {
+          const s = await call("GET", `${inst.url}/run/${id}`);
+          return { done: s.done, ok: s.ok, createdAt: s.createdAt ?? null, startedAt: s.startedAt ?? null, endedAt: s.endedAt ?? null, detail: "" };
+        },
+        // instance.status() is slow under load: only called after the timed part.
+        verify: async (id) => {
+          const s = await call("GET", `${inst.url}/run/${id}?verify=1`);
+          return { ok: s.status === "complete", pending: s.status === "running" || s.status === "queued", detail: s.status };
+        },
+      };
+    },
+  };
+}
+
+// ---- Switchyard, through its public HTTP API ---------------------------------------------
+
+function switchyardSystem(continuation) {
+  const name = continuation === "on" ? "switchyard" : "switchyard-nocont";
+  // Continuation only matters for dispatched tasks; control tasks run in the coordinator.
+  const series =
+    continuation === "on"
+      ? [
+          { label: "switchyard/control", mode: "control" },
+          { label: "switchyard/dispatched", mode: "dispatched" },
+        ]
+      : [{ label: "switchyard-nocont/dispatched", mode: "dispatched" }];
+  return {
+    name,
+    series,
+    async launch() {
+      if (!existsSync(join(ROOT, "src/index.ts"))) {
+        throw new Error(`${name}: src/index.ts does not exist yet (Switchyard's Worker is not built); run with --systems without switchyard`);
+      }
+      const dir = await makeTempDir(name);
+      const app = snapshotProject(dir); // frozen copy: edits to src/ can't restart it mid-run
+      const state = join(dir, "state");
+      await runWrangler(["d1", "migrations", "apply", "CATALOG", "--local", "--persist-to", state], {
+        cwd: app,
+        logFile: join(dir, "migrations.log"),
+      });
+      return startWranglerDev({ name, cwd: app, persistDir: dir, stateDir: state, vars: { API_TOKEN, CONTINUATION: continuation } });
+    },
+    client(inst, mode) {
+      const auth = { authorization: `Bearer ${API_TOKEN}` };
+      return {
+        async prepare(key, dag) {
+          const dagId = `bench-${key}-${mode}`;
+          const tasks = {};
+          dag.names.forEach((n, i) => {
+            // Dispatched no-op: a function task that returns at once, through the queue like real work.
+            const t = mode === "control" ? { type: "empty" } : { type: "function", function: "noop" };
+            if (dag.deps[i].length) t.dependsOn = dag.deps[i].map((d) => dag.names[d]);
+            tasks[n] = t;
+          });
+          await call("PUT", `${inst.url}/api/dags/${dagId}`, { tasks }, auth);
+          return dagId;
+        },
+        start: async (dagId) => (await call("POST", `${inst.url}/api/dags/${dagId}/runs`, {}, auth)).runId,
+        async status(id) {
+          const s = await call("GET", `${inst.url}/api/runs/${id}?tasks=false`, undefined, auth);
+          const done = s.status === "success" || s.status === "failed" || s.status === "cancelled";
+          return { done, ok: s.status === "success", createdAt: ms(s.createdAt), startedAt: ms(s.startedAt), endedAt: ms(s.endedAt), detail: s.status };
+        },
+      };
+    },
+  };
+}
+
+export const ALL_SYSTEMS = {
+  switchyard: () => switchyardSystem("on"),
+  "switchyard-nocont": () => switchyardSystem("off"),
+  workflows: workflowsSystem,
+  "floor-queue": () => floorSystem("queue"),
+  "floor-continuation": () => floorSystem("continuation"),
+  "floor-inline": () => floorSystem("inline"),
+};

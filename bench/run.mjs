@@ -1,0 +1,306 @@
+#!/usr/bin/env node
+// Switchyard benchmark: orchestration overhead of Switchyard vs Cloudflare Workflows and
+// a minimal Durable Object + Queue "floor", all on the same local workerd, with tasks that
+// do nothing. See bench/README.md.
+//
+//   node bench/run.mjs [--workload chain-100,fanout-1000,diamond,runs-200] [--repeat 5]
+//                      [--quick] [--systems switchyard,switchyard-nocont,workflows,
+//                                  floor-queue,floor-continuation,floor-inline]
+import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import os from "node:os";
+import { execFileSync } from "node:child_process";
+import { ROOT, killAllSync, removeTempDirsSync } from "./lib/procs.mjs";
+import { ALL_SYSTEMS } from "./lib/systems.mjs";
+import { workloads as allWorkloads, WORKLOAD_ALIASES, runWorkload, warmUp, median } from "./lib/workloads.mjs";
+
+// ---- arguments ----------------------------------------------------------------------------
+
+const USAGE = `usage: node bench/run.mjs [options]
+  --workload LIST   comma list of chain-100, fanout-1000, diamond, runs-200 (default: all)
+  --repeat N        repetitions, each on fresh wrangler dev instances (default: 5; --quick: 1)
+  --quick           scaled-down smoke run (chain-20, fanout-100, diamond x5, runs-20)
+  --systems LIST    comma list of ${Object.keys(ALL_SYSTEMS).join(", ")} (default: all)
+  --timeout SEC     per-run timeout (default: 180; --quick: 30)
+  --out FILE        JSON output path (default: bench/results/<time>.json)`;
+
+function parseArgs(argv) {
+  const o = { quick: false, repeat: null, systems: Object.keys(ALL_SYSTEMS), workloads: null, timeout: null, out: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, null];
+    const val = () => {
+      const v = inline ?? argv[++i];
+      if (v == null) fail(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    switch (flag) {
+      case "--quick": o.quick = true; break;
+      case "--repeat": o.repeat = Number(val()); break;
+      case "--systems": o.systems = val().split(",").map((s) => s.trim()).filter(Boolean); break;
+      case "--workload": case "--workloads": o.workloads = val().split(",").map((s) => s.trim()).filter(Boolean); break;
+      case "--timeout": o.timeout = Number(val()); break;
+      case "--out": o.out = val(); break;
+      case "-h": case "--help": console.log(USAGE); process.exit(0);
+      default: fail(`unknown argument ${a}\n${USAGE}`);
+    }
+  }
+  for (const s of o.systems) if (!ALL_SYSTEMS[s]) fail(`unknown system "${s}"; known: ${Object.keys(ALL_SYSTEMS).join(", ")}`);
+  if (o.workloads) {
+    for (const w of o.workloads) if (!WORKLOAD_ALIASES[w]) fail(`unknown workload "${w}"; known: chain-100, fanout-1000, diamond, runs-200`);
+    o.workloads = o.workloads.map((w) => WORKLOAD_ALIASES[w]);
+  }
+  o.repeat ??= o.quick ? 1 : 5;
+  if (!(Number.isInteger(o.repeat) && o.repeat > 0)) fail("--repeat must be a positive integer");
+  o.timeout = (o.timeout ?? (o.quick ? 30 : 180)) * 1000;
+  return o;
+}
+
+function fail(msg, code = 2) {
+  console.error(`bench: ${msg}`);
+  cleanup();
+  process.exit(code);
+}
+
+let cleanedUp = false;
+function cleanup() {
+  if (cleanedUp) return;
+  cleanedUp = true;
+  killAllSync("SIGKILL");
+  removeTempDirsSync();
+}
+process.on("exit", cleanup);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    console.error(`\nbench: ${sig}, stopping wrangler dev instances`);
+    cleanup();
+    process.exit(130);
+  });
+}
+
+// ---- main ---------------------------------------------------------------------------------
+
+const opts = parseArgs(process.argv.slice(2));
+const systems = opts.systems.map((s) => ALL_SYSTEMS[s]());
+const workloads = allWorkloads(opts.quick).filter((w) => !opts.workloads || opts.workloads.includes(w.key));
+const seriesLabels = systems.flatMap((s) => s.series.map((x) => x.label));
+
+const fmt = (x, d = 1) => (x == null || !Number.isFinite(x) ? "-" : x.toFixed(d));
+const log = (...a) => console.log(...a);
+
+const raw = []; // { rep, workload, series, metrics } | { ..., error }
+const problems = [];
+let startFailures = 0;
+const tStart = Date.now();
+
+log(`switchyard bench: ${opts.quick ? "quick, " : ""}${opts.repeat} repetition(s); systems ${opts.systems.join(", ")}; workloads ${workloads.map((w) => w.label).join(", ")}`);
+
+async function launchAll(rep) {
+  // Two at a time: startup (bundling, workerd boot) is CPU-bound and the bench targets small
+  // machines; startup time is not measured.
+  const up = new Array(systems.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < systems.length) {
+      const i = next++;
+      const sys = systems[i];
+      try {
+        const inst = await sys.launch();
+        log(`  [rep ${rep}] ${sys.name} ready on ${inst.url} in ${(inst.startupMs / 1000).toFixed(1)}s`);
+        up[i] = { sys, inst };
+      } catch (e) {
+        startFailures++;
+        problems.push(`rep ${rep}: ${sys.name} could not start: ${e.message}`);
+        console.error(`  [rep ${rep}] ${sys.name} COULD NOT START:\n${indent(e.message)}`);
+      }
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return up.filter(Boolean);
+}
+
+const indent = (s) => String(s).split("\n").map((l) => "      " + l).join("\n");
+
+for (let rep = 1; rep <= opts.repeat; rep++) {
+  const up = await launchAll(rep);
+  try {
+    // interleave systems, rotating the order each repetition
+    const order = up.map((_, i) => up[(i + rep - 1) % up.length]);
+    const series = order.flatMap(({ sys, inst }) => sys.series.map((s) => ({ ...s, sys, inst, client: sys.client(inst, s.mode) })));
+    for (const s of series) {
+      try {
+        await warmUp(s.client, opts.timeout);
+      } catch (e) {
+        problems.push(`rep ${rep}: ${s.label} warm-up failed: ${e.message}`);
+        console.error(`  [rep ${rep}] ${s.label} warm-up FAILED: ${e.message}`);
+        s.broken = true;
+      }
+    }
+    for (const w of workloads) {
+      for (const s of series) {
+        if (s.broken) continue;
+        const entry = { rep, workload: w.label, key: w.key, series: s.label };
+        try {
+          entry.metrics = await runWorkload(w, s.inst, s.client, { timeoutMs: opts.timeout });
+          const retried = entry.metrics.start_retries ? ` [${entry.metrics.start_retries} start(s) retried after a worker restart]` : "";
+          log(`  [rep ${rep}] ${w.label.padEnd(13)} ${s.label.padEnd(29)} ${summary(w.key, entry.metrics)}${retried}`);
+        } catch (e) {
+          entry.error = e.message;
+          if (e.metrics) entry.metrics = e.metrics;
+          entry.wranglerLog = await s.inst.logTail();
+          problems.push(`rep ${rep}: ${w.label} on ${s.label}: ${e.message}`);
+          console.error(`  [rep ${rep}] ${w.label.padEnd(13)} ${s.label.padEnd(29)} FAILED: ${e.message}`);
+        }
+        raw.push(entry);
+      }
+    }
+  } finally {
+    await Promise.all(up.map(({ inst }) => inst.stop()));
+  }
+}
+
+function summary(key, m) {
+  switch (key) {
+    case "chain": return `wall ${fmt(m.wall_ms, 0)} ms, ${fmt(m.per_task_ms, 2)} ms/task (inside ${fmt(m.per_task_inside_ms, 2)})`;
+    case "fanout": return `wall ${fmt(m.wall_ms, 0)} ms (inside ${fmt(m.inside_ms, 0)}), RSS +${fmt(m.rss_growth_mb)} MB`;
+    case "diamond": return `p50 ${fmt(m.p50_ms)} ms, p95 ${fmt(m.p95_ms)} ms (inside ${fmt(m.p50_inside_ms)} / ${fmt(m.p95_inside_ms)})`;
+    case "runs": return `${m.ok_runs}/${m.runs} ok, ${fmt(m.runs_per_s)} runs/s (inside ${fmt(m.runs_per_s_inside)})`;
+  }
+  return "";
+}
+
+// ---- aggregate ----------------------------------------------------------------------------
+
+const METRICS = {
+  chain: [["per_task_ms", "per task ms"], ["per_task_inside_ms", "per task ms (inside)"], ["wall_ms", "wall ms"], ["inside_ms", "wall ms (inside)"], ["inside_from_created_ms", "created→end ms (inside)"]],
+  fanout: [["wall_ms", "wall ms"], ["inside_ms", "wall ms (inside)"], ["inside_from_created_ms", "created→end ms (inside)"], ["rss_growth_mb", "workerd RSS growth MB"], ["rss_peak_mb", "workerd RSS peak MB"]],
+  diamond: [["p50_ms", "p50 ms"], ["p95_ms", "p95 ms"], ["p50_inside_ms", "p50 ms (inside)"], ["p95_inside_ms", "p95 ms (inside)"]],
+  runs: [["runs_per_s", "runs/s"], ["runs_per_s_inside", "runs/s (inside)"], ["run_p50_inside_ms", "run p50 ms (inside)"], ["ok_runs", "succeeded (min)"]],
+};
+// headline metric per workload for ratios, as a time (bigger = slower)
+const RATIO_METRICS = {
+  chain: [["per_task_ms", "per_task_inside_ms"], "per task"],
+  fanout: [["wall_ms", "inside_ms"], "wall"],
+  diamond: [["p50_ms", "p50_inside_ms"], "p50"],
+  runs: [["runs_per_s", "runs_per_s_inside"], "time/run"],
+};
+const PEERS = ["floor-queue", "floor-continuation", "floor-inline", "workflows"];
+
+const medians = {}; // workload label -> series -> metric -> median
+for (const w of workloads) {
+  medians[w.label] = {};
+  for (const label of seriesLabels) {
+    const rows = raw.filter((r) => r.workload === w.label && r.series === label && r.metrics && !r.error);
+    if (!rows.length) continue;
+    const m = {};
+    for (const k of Object.keys(rows[0].metrics)) {
+      const xs = rows.map((r) => r.metrics[k]);
+      m[k] = k === "ok_runs" ? Math.min(...xs) : k === "start_retries" ? xs.reduce((a, b) => a + (b ?? 0), 0) : median(xs);
+    }
+    m.samples = rows.length;
+    medians[w.label][label] = m;
+  }
+}
+
+const ratios = {}; // switchyard series -> peer -> workload -> { outside, inside }
+for (const sy of seriesLabels.filter((l) => l.startsWith("switchyard"))) {
+  ratios[sy] = {};
+  for (const peer of PEERS.filter((p) => seriesLabels.includes(p))) {
+    ratios[sy][peer] = {};
+    for (const w of workloads) {
+      const [[outK, inK]] = RATIO_METRICS[w.key];
+      const a = medians[w.label][sy];
+      const b = medians[w.label][peer];
+      const r = (k) => {
+        if (!a || !b || a[k] == null || b[k] == null || !a[k] || !b[k]) return null;
+        return w.key === "runs" ? b[k] / a[k] : a[k] / b[k];
+      };
+      ratios[sy][peer][w.label] = { outside: r(outK), inside: r(inK) };
+    }
+  }
+}
+
+// ---- print --------------------------------------------------------------------------------
+
+const short = (l) => l.replace("switchyard-nocont", "sy-nocont").replace("switchyard", "sy").replace("/dispatched", "/disp").replace("/control", "/ctrl").replace("floor-continuation", "floor-cont");
+const W0 = 30;
+const WC = 16;
+const cell = (s) => String(s).padStart(WC);
+
+log(`\nMedians over ${opts.repeat} repetition(s). outside = HTTP from node; inside = the Worker's own timestamps`);
+log(`(the Worker clock only advances on I/O, so a run done in one turn without I/O shows inside 0)`);
+for (const w of workloads) {
+  log(`\n${w.label}`.padEnd(W0 + 1) + seriesLabels.map((l) => cell(short(l))).join(""));
+  for (const [k, name] of METRICS[w.key]) {
+    const vals = seriesLabels.map((l) => {
+      const v = medians[w.label][l]?.[k];
+      if (k === "ok_runs") return v == null ? "-" : `${v}/${w.runs}`;
+      return fmt(v, k.includes("per_task") ? 2 : 1);
+    });
+    log("  " + name.padEnd(W0 - 2) + vals.map(cell).join(""));
+  }
+}
+
+const syLabels = Object.keys(ratios);
+if (syLabels.length) {
+  log(`\nRatios Switchyard ÷ peer, outside / inside (> 1 = Switchyard slower; runs: time per run = 1/throughput)`);
+  for (const sy of syLabels) {
+    const peers = Object.keys(ratios[sy]);
+    if (!peers.length) continue;
+    log(`\n${sy}`.padEnd(W0 + 1) + peers.map((p) => cell(short(p))).join(""));
+    for (const w of workloads) {
+      const name = `${w.label} ${RATIO_METRICS[w.key][1]}`.slice(0, W0 - 2);
+      log("  " + name.padEnd(W0 - 2) + peers.map((p) => {
+        const r = ratios[sy][p][w.label];
+        return cell(`${fmt(r.outside, 2)} / ${fmt(r.inside, 2)}`);
+      }).join(""));
+    }
+  }
+}
+
+function version(pkg) {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
+  } catch {
+    return null;
+  }
+}
+function gitCommit() {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+const result = {
+  startedAt: new Date(tStart).toISOString(),
+  durationS: (Date.now() - tStart) / 1000,
+  options: { quick: opts.quick, repeat: opts.repeat, systems: opts.systems, workloads: workloads.map((w) => w.label), timeoutMs: opts.timeout },
+  environment: {
+    node: process.version,
+    wrangler: version("wrangler"),
+    workerd: version("workerd"),
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? null,
+    memGB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    loadavg: os.loadavg(),
+    commit: gitCommit(),
+  },
+  workloadDefs: workloads.map((w) => ({ label: w.label, tasks: w.dag.names.length, runs: w.runs ?? 1, pollMs: w.pollMs })),
+  medians,
+  ratios,
+  raw,
+  problems,
+};
+const outFile = opts.out ?? join(ROOT, "bench", "results", `${new Date(tStart).toISOString().replace(/[:.]/g, "-")}${opts.quick ? "-quick" : ""}.json`);
+mkdirSync(join(outFile, ".."), { recursive: true });
+writeFileSync(outFile, JSON.stringify(result, null, 2) + "\n");
+log(`\nwrote ${outFile.startsWith(ROOT) ? outFile.slice(ROOT.length + 1) : outFile} (${result.durationS.toFixed(0)} s)`);
+
+if (problems.length) {
+  console.error(`\nbench: ${problems.length} problem(s):\n${problems.map((p) => "  - " + p.split("\n")[0]).join("\n")}`);
+  cleanup();
+  process.exit(startFailures ? 2 : 1);
+}
+cleanup();
