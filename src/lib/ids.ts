@@ -29,13 +29,6 @@ export function taskKey(taskId: string, mapIndex: number | null): string {
   return mapIndex === null ? taskId : `${taskId}[${mapIndex}]`;
 }
 
-/** Outbox keys (one pending catalog write per run, task instance or attempt; newer replaces older). */
-export const outboxKey = {
-  run: () => "run",
-  task: (key: string) => `task:${key}`,
-  attempt: (key: string, attempt: number) => `attempt:${key}#${attempt}`,
-};
-
 export async function sha256Hex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");

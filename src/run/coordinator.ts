@@ -3,7 +3,6 @@ import { compileDag, type Plan } from "../dag/plan";
 import { DagSpecSchema } from "../dag/spec";
 import { writeHistory, type HistoryRecord } from "../db/catalog";
 import { artifactKey, hasArtifactRef, inlineLimit, isArtifactRef, offloadOutput, resolveOutput } from "../lib/artifacts";
-import { outboxKey } from "../lib/ids";
 import type { QueueMessage } from "../queue/messages";
 import { coordinatorFor } from "./client";
 import {
@@ -62,7 +61,7 @@ export type CommandResult = { ok: true; run: RunView } | { ok: false; code: "not
  * sends, alarm, catalog outbox, child runs, the parent's notification).
  *
  * Storage (SQLite): `meta` (run header, spec), `tasks` (one row per task
- * instance), `attempts` (history), `outbox` (catalog writes not yet in D1),
+ * instance), `attempts` (history), each row marked `pending` until written to D1,
  * `alerts` (failure alerts and their delivery).
  */
 export class RunCoordinator extends DurableObject<Env> {
@@ -227,7 +226,7 @@ export class RunCoordinator extends DurableObject<Env> {
       await this.sendUnsentAlerts();
     }
     await this.flushNow();
-    const pendingOutbox = this.rows<{ n: number }>("SELECT count(*) AS n FROM outbox")[0]?.n ?? 0;
+    const pendingOutbox = this.pendingCount();
     const due = this.loaded ? nextWakeAt(this.loaded.state) : undefined;
     const later = pendingOutbox > 0 || this.meta("notify_parent") === "pending" ? Date.now() + RETRY_LATER_MS : undefined;
     const next = [due, later].filter((x): x is number => x !== undefined);
@@ -312,9 +311,10 @@ export class RunCoordinator extends DurableObject<Env> {
     const { state } = run;
     const { runId } = state.run;
     await this.offloadLargeOutputs(fx);
+    // Each row written here is also marked pending for the catalog (its `pending` column holds a
+    // sequence number): one statement per changed row, and the flush reads current values.
     if (fx.runChanged) {
-      this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('run', ?)", JSON.stringify(state.run));
-      this.enqueueHistory(outboxKey.run());
+      this.sql("INSERT OR REPLACE INTO meta (k, v, pending) VALUES ('run', ?, ?)", JSON.stringify(state.run), this.nextSeq());
     }
     for (const key of fx.changedTasks) {
       const t = state.tasks.get(key);
@@ -323,17 +323,16 @@ export class RunCoordinator extends DurableObject<Env> {
         this.sql("DELETE FROM tasks WHERE key = ?", key);
         continue;
       }
-      this.sql("INSERT OR REPLACE INTO tasks (key, v) VALUES (?, ?)", key, JSON.stringify(t));
-      this.enqueueHistory(outboxKey.task(key));
+      this.sql("INSERT OR REPLACE INTO tasks (key, v, pending) VALUES (?, ?, ?)", key, JSON.stringify(t), this.nextSeq());
     }
     for (const a of fx.attempts) {
       this.sql(
-        "INSERT INTO attempts (key, attempt, v) VALUES (?, ?, ?) ON CONFLICT (key, attempt) DO UPDATE SET v = excluded.v",
+        "INSERT INTO attempts (key, attempt, v, pending) VALUES (?, ?, ?, ?) ON CONFLICT (key, attempt) DO UPDATE SET v = excluded.v, pending = excluded.pending",
         a.taskKey,
         a.attempt,
         JSON.stringify(a),
+        this.nextSeq(),
       );
-      this.enqueueHistory(outboxKey.attempt(a.taskKey, a.attempt));
     }
     for (const alert of fx.alerts) {
       const record: AlertRecord = { ...alert, status: "pending", attempts: 0, sent: false };
@@ -450,10 +449,10 @@ export class RunCoordinator extends DurableObject<Env> {
     this.alarmAt = at;
   }
 
-  /** Marks a catalog row as pending: the outbox holds keys, the flush reads the current values. */
-  private enqueueHistory(key: string): void {
+  /** The next catalog sequence number: rows are written to D1 in the order they changed. */
+  private nextSeq(): number {
     this.seq += 1;
-    this.sql("INSERT OR REPLACE INTO outbox (k, seq) VALUES (?, ?)", key, this.seq);
+    return this.seq;
   }
 
   /** Starts a catalog flush soon, coalescing the transitions of the next few milliseconds into one D1 batch. */
@@ -494,74 +493,100 @@ export class RunCoordinator extends DurableObject<Env> {
     await this.startFlush();
   }
 
-  /** Writes just the run row (at start, so the run is listed before the trigger answers). */
+  /** Writes just the run row (right after a trigger, so the run is listed at once). */
   private async flushRunRow(): Promise<void> {
-    const run = this.loaded?.state.run;
-    const pending = this.rows<{ seq: number }>("SELECT seq FROM outbox WHERE k = ?", outboxKey.run())[0];
-    if (!run || !pending) return;
+    const row = this.rows<{ v: string; pending: number }>("SELECT v, pending FROM meta WHERE k = 'run' AND pending > 0")[0];
+    if (!row) return;
     try {
-      await writeHistory(this.env.CATALOG, [{ kind: "run", run }], Date.now());
-      this.sql("DELETE FROM outbox WHERE k = ? AND seq = ?", outboxKey.run(), pending.seq);
+      await writeHistory(this.env.CATALOG, [{ kind: "run", run: JSON.parse(row.v) as RunHeader }], Date.now());
+      this.sql("UPDATE meta SET pending = 0 WHERE k = 'run' AND pending = ?", row.pending);
     } catch (err) {
-      console.error("catalog write of the run row failed; kept in the outbox", err);
+      console.error("catalog write of the run row failed; it stays pending", err);
       await this.armAlarm(Date.now() + RETRY_LATER_MS);
     }
   }
 
-  /** The catalog record an outbox key stands for, read from the current state (undefined if gone). */
-  private historyRecord(key: string): HistoryRecord | undefined {
-    const run = this.loaded?.state;
-    if (!run) return undefined;
-    const { runId, dagId } = run.run;
-    if (key === outboxKey.run()) return { kind: "run", run: run.run };
-    if (key.startsWith("task:")) {
-      const task = run.tasks.get(key.slice("task:".length));
-      return task ? { kind: "task", dagId, runId, task } : undefined;
-    }
-    if (key.startsWith("attempt:")) {
-      const rest = key.slice("attempt:".length);
-      const hash = rest.lastIndexOf("#");
-      const row = this.rows<{ v: string }>(
-        "SELECT v FROM attempts WHERE key = ? AND attempt = ?",
-        rest.slice(0, hash),
-        Number(rest.slice(hash + 1)),
-      )[0];
-      return row ? { kind: "attempt", dagId, runId, attempt: JSON.parse(row.v) as AttemptRecord } : undefined;
-    }
-    return undefined;
-  }
-
   /**
-   * Writes the outbox to D1 in order and removes what was written (unless a
-   * newer version of the same row arrived meanwhile). On failure the rows
-   * stay and the alarm tries again: a failed D1 write never loses a transition.
+   * Writes pending rows to D1 in the order they changed and clears their mark
+   * (unless they changed again meanwhile: a newer sequence number stays pending).
+   * On failure the marks stay and the alarm tries again: a failed D1 write never
+   * loses a transition.
    */
   private async flushLoop(): Promise<void> {
-    const db = this.env.CATALOG;
+    const run = this.loaded?.state.run;
+    if (!run) return;
+    const { runId, dagId } = run;
     do {
       this.flushAgain = false;
-      const rows = this.rows<{ k: string; seq: number }>("SELECT k, seq FROM outbox ORDER BY seq LIMIT ?", FLUSH_BATCH);
+      const rows = this.rows<{ kind: string; v: string; pending: number }>(
+        `SELECT 'run' AS kind, v, pending FROM meta WHERE k = 'run' AND pending > 0
+         UNION ALL SELECT 'task' AS kind, v, pending FROM tasks WHERE pending > 0
+         UNION ALL SELECT 'attempt' AS kind, v, pending FROM attempts WHERE pending > 0
+         ORDER BY pending LIMIT ?`,
+        FLUSH_BATCH,
+      );
       if (rows.length === 0) return;
-      const records = rows.map((r) => this.historyRecord(r.k)).filter((r): r is HistoryRecord => r !== undefined);
+      const records: HistoryRecord[] = rows.map((r) =>
+        r.kind === "run"
+          ? { kind: "run", run: JSON.parse(r.v) as RunHeader }
+          : r.kind === "task"
+            ? { kind: "task", dagId, runId, task: JSON.parse(r.v) as TaskInstance }
+            : { kind: "attempt", dagId, runId, attempt: JSON.parse(r.v) as AttemptRecord },
+      );
       try {
-        await writeHistory(db, records, Date.now());
+        await writeHistory(this.env.CATALOG, records, Date.now());
       } catch (err) {
-        console.error("catalog write failed; kept in the outbox", err);
+        console.error("catalog write failed; rows stay pending", err);
         await this.armAlarm(Date.now() + RETRY_LATER_MS);
         return;
       }
-      for (const r of rows) this.sql("DELETE FROM outbox WHERE k = ? AND seq = ?", r.k, r.seq);
+      // Sequence numbers are unique and were taken in order: everything up to the last one written is done.
+      const upTo = rows[rows.length - 1]?.pending ?? 0;
+      for (const table of ["meta", "tasks", "attempts"]) {
+        this.sql(`UPDATE ${table} SET pending = 0 WHERE pending > 0 AND pending <= ?`, upTo);
+      }
       if (rows.length === FLUSH_BATCH) this.flushAgain = true;
     } while (this.flushAgain);
   }
 
+  /** Rows changed but not yet in the catalog. */
+  private pendingCount(): number {
+    return (
+      this.rows<{ n: number }>(
+        "SELECT (SELECT count(*) FROM meta WHERE pending > 0) + (SELECT count(*) FROM tasks WHERE pending > 0) + (SELECT count(*) FROM attempts WHERE pending > 0) AS n",
+      )[0]?.n ?? 0
+    );
+  }
+
+  /**
+   * The coordinator's own schema. `pending` marks a row changed since the last
+   * catalog write (a sequence number; 0 = written). Version 1 kept a separate
+   * outbox table; version 2 marks the rows themselves, one write fewer per change.
+   */
   private migrate(): void {
     this.ctx.storage.sql.exec(`
-      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS tasks (key TEXT PRIMARY KEY, v TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS attempts (key TEXT NOT NULL, attempt INTEGER NOT NULL, v TEXT NOT NULL, PRIMARY KEY (key, attempt));
-      CREATE TABLE IF NOT EXISTS outbox (k TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL, pending INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS tasks (key TEXT PRIMARY KEY, v TEXT NOT NULL, pending INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS attempts (
+        key TEXT NOT NULL, attempt INTEGER NOT NULL, v TEXT NOT NULL, pending INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (key, attempt)
+      );
       CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, v TEXT NOT NULL);
+    `);
+    // A run stored by schema version 1 (a separate outbox table) gets the `pending` columns.
+    if (this.meta("run") !== undefined && this.meta("schema") === undefined) {
+      for (const table of ["meta", "tasks", "attempts"]) {
+        const cols = this.rows<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`);
+        if (!cols.some((c) => c.name === "pending")) {
+          this.sql(`ALTER TABLE ${table} ADD COLUMN pending INTEGER NOT NULL DEFAULT 0`);
+        }
+      }
+      this.sql("DROP TABLE IF EXISTS outbox");
+      this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema', '2')");
+    }
+    this.ctx.storage.sql.exec(`
+      CREATE INDEX IF NOT EXISTS tasks_pending ON tasks (pending) WHERE pending > 0;
+      CREATE INDEX IF NOT EXISTS attempts_pending ON attempts (pending) WHERE pending > 0;
     `);
   }
 
@@ -580,7 +605,10 @@ export class RunCoordinator extends DurableObject<Env> {
       tasks.set(r.key, JSON.parse(r.v) as TaskInstance);
     }
     this.loaded = { state: { run: JSON.parse(runJson) as RunHeader, tasks }, plan };
-    this.seq = this.rows<{ s: number | null }>("SELECT max(seq) AS s FROM outbox")[0]?.s ?? 0;
+    this.seq =
+      this.rows<{ s: number | null }>(
+        "SELECT max((SELECT max(pending) FROM meta), (SELECT max(pending) FROM tasks), (SELECT max(pending) FROM attempts)) AS s",
+      )[0]?.s ?? 0;
   }
 
   private sql(query: string, ...bindings: SqlStorageValue[]): void {
