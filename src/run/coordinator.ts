@@ -109,9 +109,6 @@ export class RunCoordinator extends DurableObject<Env> {
     this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('spec', ?)", parsed.specJson);
     this.loaded = { state, plan };
     await this.apply(effects);
-    // The run row goes to the catalog right away (not waiting for the flush interval), but off
-    // the trigger's path: listings show a new run within milliseconds.
-    this.ctx.waitUntil(this.flushRunRow());
     return { created: true, run: this.view_() };
   }
 
@@ -491,19 +488,6 @@ export class RunCoordinator extends DurableObject<Env> {
     }
     if (this.flushing) await this.flushing;
     await this.startFlush();
-  }
-
-  /** Writes just the run row (right after a trigger, so the run is listed at once). */
-  private async flushRunRow(): Promise<void> {
-    const row = this.rows<{ v: string; pending: number }>("SELECT v, pending FROM meta WHERE k = 'run' AND pending > 0")[0];
-    if (!row) return;
-    try {
-      await writeHistory(this.env.CATALOG, [{ kind: "run", run: JSON.parse(row.v) as RunHeader }], Date.now());
-      this.sql("UPDATE meta SET pending = 0 WHERE k = 'run' AND pending = ?", row.pending);
-    } catch (err) {
-      console.error("catalog write of the run row failed; it stays pending", err);
-      await this.armAlarm(Date.now() + RETRY_LATER_MS);
-    }
   }
 
   /**

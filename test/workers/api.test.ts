@@ -128,7 +128,12 @@ describe("triggering and reading runs", () => {
     expect(other.body.runId).not.toBe(first.body.runId);
     await waitForRun(first.body.runId);
     await waitForRun(other.body.runId);
-    const list = await api("/api/dags/keyed/runs");
+    // Listings come from the catalog, written within CATALOG_FLUSH_MS of each change.
+    let list = await api("/api/dags/keyed/runs");
+    for (let i = 0; i < 100 && list.body.runs.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      list = await api("/api/dags/keyed/runs");
+    }
     expect(list.body.runs).toHaveLength(2);
   });
 

@@ -191,8 +191,10 @@ describe("duplicate and lost deliveries", () => {
     const failing = vi.spyOn(env.CATALOG, "batch").mockRejectedValueOnce(new Error("D1 unavailable"));
     cleanups.push(() => failing.mockRestore());
     const { runId } = await trigger("d1_down");
-    expect(failing).toHaveBeenCalled();
     await q.drain();
+    // The first catalog write (within CATALOG_FLUSH_MS) fails; the rows stay pending and a later one writes them.
+    for (let i = 0; i < 100 && failing.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(failing).toHaveBeenCalled();
     await waitForRun(runId);
     let row: any;
     for (let i = 0; i < 100; i++) {
