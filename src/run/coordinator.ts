@@ -364,7 +364,10 @@ export class RunCoordinator extends DurableObject<Env> {
       );
     }
     if (fx.finished !== undefined) await this.notifyParentIfDue();
-    this.scheduleFlush();
+    // A run that ended has nothing left to coalesce with: its history goes to the catalog now
+    // (a failure arms the alarm to retry), so no in-memory timer is left behind.
+    if (fx.finished !== undefined) this.ctx.waitUntil(this.flushNow());
+    else this.scheduleFlush();
   }
 
   /**
@@ -452,6 +455,11 @@ export class RunCoordinator extends DurableObject<Env> {
     return this.seq;
   }
 
+  private flushDelay(): number {
+    const delay = Number(this.env.CATALOG_FLUSH_MS);
+    return this.env.CATALOG_FLUSH_MS !== "" && Number.isFinite(delay) && delay >= 0 ? delay : FLUSH_DELAY_MS;
+  }
+
   /** Starts a catalog flush soon, coalescing the transitions of the next few milliseconds into one D1 batch. */
   private scheduleFlush(): void {
     if (this.flushing || this.flushTimer !== undefined) {
@@ -459,14 +467,13 @@ export class RunCoordinator extends DurableObject<Env> {
       return;
     }
     const flushed = new Promise<void>((resolve) => {
-      const delay = Number(this.env.CATALOG_FLUSH_MS);
       this.flushTimer = setTimeout(() => {
         this.flushTimer = undefined;
         void this.startFlush().then(resolve, (err: unknown) => {
           console.error("catalog flush failed", err);
           resolve();
         });
-      }, Number.isFinite(delay) && delay >= 0 && this.env.CATALOG_FLUSH_MS !== "" ? delay : FLUSH_DELAY_MS);
+      }, this.flushDelay());
     });
     this.ctx.waitUntil(flushed);
   }

@@ -184,7 +184,7 @@ describe("duplicate and lost deliveries", () => {
     expect(run.status).toBe("success");
   });
 
-  it("keeps catalog writes in the outbox when D1 fails, and writes them later", async () => {
+  it("keeps catalog writes pending when D1 fails, and the alarm writes them later", async () => {
     const q = manualQueue();
     cleanups.push(q.restore);
     await registerDag("d1_down", chain(2));
@@ -192,10 +192,13 @@ describe("duplicate and lost deliveries", () => {
     cleanups.push(() => failing.mockRestore());
     const { runId } = await trigger("d1_down");
     await q.drain();
-    // The first catalog write (within CATALOG_FLUSH_MS) fails; the rows stay pending and a later one writes them.
+    // The catalog write when the run ends fails: the rows stay pending and the alarm is armed to retry.
     for (let i = 0; i < 100 && failing.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(failing).toHaveBeenCalled();
     await waitForRun(runId);
+    const before = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
+    expect(before).toBe(0);
+    expect(await runDurableObjectAlarm(stubFor(runId))).toBe(true);
     let row: any;
     for (let i = 0; i < 100; i++) {
       row = await env.CATALOG.prepare("SELECT status, trigger_type FROM runs WHERE run_id = ?").bind(runId).first();
