@@ -32,12 +32,17 @@ import { workOrder, type WorkOrder } from "./work-order";
 
 /** How long to wait before retrying a failed catalog write or parent notification. */
 const RETRY_LATER_MS = 5_000;
+/** Version of the coordinator's storage layout (see `migrate`). */
+const SCHEMA_VERSION = "3";
 /** Catalog writes wait this long (default) so that a burst of transitions shares one D1 batch. */
 const FLUSH_DELAY_MS = 200;
 /** Catalog rows written per D1 batch. */
 const FLUSH_BATCH = 100;
 /** Messages per `sendBatch` call (the Queues limit). */
 const SEND_BATCH = 100;
+
+/** A task instance as stored: the machine's fields plus the attempts that ended. */
+type StoredTask = TaskInstance & { history?: AttemptRecord[] };
 
 interface Loaded {
   state: RunState;
@@ -61,7 +66,7 @@ export type CommandResult = { ok: true; run: RunView } | { ok: false; code: "not
  * sends, alarm, catalog outbox, child runs, the parent's notification).
  *
  * Storage (SQLite): `meta` (run header, spec), `tasks` (one row per task
- * instance), `attempts` (history), each row marked `pending` until written to D1,
+ * instance, with its ended attempts), each row marked `pending` until written to D1,
  * `alerts` (failure alerts and their delivery).
  */
 export class RunCoordinator extends DurableObject<Env> {
@@ -106,7 +111,7 @@ export class RunCoordinator extends DurableObject<Env> {
     if (parsed.parent !== undefined) header.parent = parsed.parent;
     if (parsed.depth !== undefined) header.depth = parsed.depth;
     const { state, effects } = createRun(header, plan, this.context());
-    this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('spec', ?)", parsed.specJson);
+    this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('spec', ?), ('schema', ?)", parsed.specJson, SCHEMA_VERSION);
     this.loaded = { state, plan };
     await this.apply(effects);
     return { created: true, run: this.view_() };
@@ -180,15 +185,25 @@ export class RunCoordinator extends DurableObject<Env> {
   }
 
   async attempts(): Promise<AttemptView[] | null> {
-    if (!this.loaded) return null;
-    const ended = this.rows<{ v: string }>("SELECT v FROM attempts ORDER BY rowid").map((r) =>
-      attemptView(JSON.parse(r.v) as AttemptRecord),
+    const run = this.loaded;
+    if (!run) return null;
+    // Ended attempts live in their task rows (`history`); attempts in flight are the task rows' current ones.
+    const order = new Map(run.plan.tasks.map((p) => [p.id, p.index]));
+    const all: AttemptRecord[] = [];
+    for (const t of run.state.tasks.values()) {
+      all.push(...((t as StoredTask).history ?? []));
+      if ((t.status === "queued" || t.status === "running") && t.attempt > 0 && t.mapped === undefined) {
+        all.push(attemptRecord(t, t.status === "queued" ? "queued" : "running"));
+      }
+    }
+    all.sort(
+      (a, b) =>
+        a.queuedAt - b.queuedAt ||
+        (order.get(a.taskId) ?? 0) - (order.get(b.taskId) ?? 0) ||
+        (a.mapIndex ?? -1) - (b.mapIndex ?? -1) ||
+        a.attempt - b.attempt,
     );
-    // Attempts in flight live in their task rows until they end.
-    const inFlight = [...this.loaded.state.tasks.values()]
-      .filter((t) => (t.status === "queued" || t.status === "running") && t.attempt > 0 && t.mapped === undefined)
-      .map((t) => attemptView(attemptRecord(t, t.status === "queued" ? "queued" : "running")));
-    return [...ended, ...inFlight];
+    return all.map(attemptView);
   }
 
   /** An alert's target and summary, for the worker that delivers it. */
@@ -313,6 +328,16 @@ export class RunCoordinator extends DurableObject<Env> {
     if (fx.runChanged) {
       this.sql("INSERT OR REPLACE INTO meta (k, v, pending) VALUES ('run', ?, ?)", JSON.stringify(state.run), this.nextSeq());
     }
+    // An ended attempt is kept in its task's row: a hop writes the finished task and the next one, nothing else.
+    for (const a of fx.attempts) {
+      const t = state.tasks.get(a.taskKey) as StoredTask | undefined;
+      if (!t) continue;
+      const history = (t.history ??= []);
+      const at = history.findIndex((h) => h.attempt === a.attempt);
+      if (at >= 0) history[at] = a;
+      else history.push(a);
+      fx.changedTasks.add(a.taskKey);
+    }
     for (const key of fx.changedTasks) {
       const t = state.tasks.get(key);
       if (!t) {
@@ -320,14 +345,10 @@ export class RunCoordinator extends DurableObject<Env> {
         this.sql("DELETE FROM tasks WHERE key = ?", key);
         continue;
       }
-      this.sql("INSERT OR REPLACE INTO tasks (key, v, pending) VALUES (?, ?, ?)", key, JSON.stringify(t), this.nextSeq());
-    }
-    for (const a of fx.attempts) {
       this.sql(
-        "INSERT INTO attempts (key, attempt, v, pending) VALUES (?, ?, ?, ?) ON CONFLICT (key, attempt) DO UPDATE SET v = excluded.v, pending = excluded.pending",
-        a.taskKey,
-        a.attempt,
-        JSON.stringify(a),
+        "INSERT INTO tasks (key, v, pending) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET v = excluded.v, pending = excluded.pending",
+        key,
+        JSON.stringify(t),
         this.nextSeq(),
       );
     }
@@ -512,18 +533,20 @@ export class RunCoordinator extends DurableObject<Env> {
       const rows = this.rows<{ kind: string; v: string; pending: number }>(
         `SELECT 'run' AS kind, v, pending FROM meta WHERE k = 'run' AND pending > 0
          UNION ALL SELECT 'task' AS kind, v, pending FROM tasks WHERE pending > 0
-         UNION ALL SELECT 'attempt' AS kind, v, pending FROM attempts WHERE pending > 0
          ORDER BY pending LIMIT ?`,
         FLUSH_BATCH,
       );
       if (rows.length === 0) return;
-      const records: HistoryRecord[] = rows.map((r) =>
-        r.kind === "run"
-          ? { kind: "run", run: JSON.parse(r.v) as RunHeader }
-          : r.kind === "task"
-            ? { kind: "task", dagId, runId, task: JSON.parse(r.v) as TaskInstance }
-            : { kind: "attempt", dagId, runId, attempt: JSON.parse(r.v) as AttemptRecord },
-      );
+      const records: HistoryRecord[] = [];
+      for (const r of rows) {
+        if (r.kind === "run") {
+          records.push({ kind: "run", run: JSON.parse(r.v) as RunHeader });
+          continue;
+        }
+        const { history, ...task } = JSON.parse(r.v) as StoredTask;
+        records.push({ kind: "task", dagId, runId, task });
+        for (const attempt of history ?? []) records.push({ kind: "attempt", dagId, runId, attempt });
+      }
       try {
         await writeHistory(this.env.CATALOG, records, Date.now());
       } catch (err) {
@@ -533,7 +556,7 @@ export class RunCoordinator extends DurableObject<Env> {
       }
       // Sequence numbers are unique and were taken in order: everything up to the last one written is done.
       const upTo = rows[rows.length - 1]?.pending ?? 0;
-      for (const table of ["meta", "tasks", "attempts"]) {
+      for (const table of ["meta", "tasks"]) {
         this.sql(`UPDATE ${table} SET pending = 0 WHERE pending > 0 AND pending <= ?`, upTo);
       }
       if (rows.length === FLUSH_BATCH) this.flushAgain = true;
@@ -544,7 +567,7 @@ export class RunCoordinator extends DurableObject<Env> {
   private pendingCount(): number {
     return (
       this.rows<{ n: number }>(
-        "SELECT (SELECT count(*) FROM meta WHERE pending > 0) + (SELECT count(*) FROM tasks WHERE pending > 0) + (SELECT count(*) FROM attempts WHERE pending > 0) AS n",
+        "SELECT (SELECT count(*) FROM meta WHERE pending > 0) + (SELECT count(*) FROM tasks WHERE pending > 0) AS n",
       )[0]?.n ?? 0
     );
   }
@@ -554,31 +577,32 @@ export class RunCoordinator extends DurableObject<Env> {
    * catalog write (a sequence number; 0 = written). Version 1 kept a separate
    * outbox table; version 2 marks the rows themselves, one write fewer per change.
    */
+  /**
+   * The coordinator's own schema (version 3). `pending` marks a row changed since the last catalog
+   * write (a sequence number; 0 = written). Ended attempts live in their task row's `history`.
+   * Versions 1–2 (a separate outbox, then a separate attempts table) only ever ran locally before
+   * the first release: an object with an older schema is reset.
+   */
   private migrate(): void {
+    if (this.meta_("schema") !== SCHEMA_VERSION && this.tableExists("meta")) {
+      this.ctx.storage.sql.exec("DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS tasks; DROP TABLE IF EXISTS attempts; DROP TABLE IF EXISTS outbox; DROP TABLE IF EXISTS alerts;");
+    }
     this.ctx.storage.sql.exec(`
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL, pending INTEGER NOT NULL DEFAULT 0);
       CREATE TABLE IF NOT EXISTS tasks (key TEXT PRIMARY KEY, v TEXT NOT NULL, pending INTEGER NOT NULL DEFAULT 0);
-      CREATE TABLE IF NOT EXISTS attempts (
-        key TEXT NOT NULL, attempt INTEGER NOT NULL, v TEXT NOT NULL, pending INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (key, attempt)
-      );
       CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, v TEXT NOT NULL);
     `);
-    // A run stored by schema version 1 (a separate outbox table) gets the `pending` columns.
-    if (this.meta("run") !== undefined && this.meta("schema") === undefined) {
-      for (const table of ["meta", "tasks", "attempts"]) {
-        const cols = this.rows<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`);
-        if (!cols.some((c) => c.name === "pending")) {
-          this.sql(`ALTER TABLE ${table} ADD COLUMN pending INTEGER NOT NULL DEFAULT 0`);
-        }
-      }
-      this.sql("DROP TABLE IF EXISTS outbox");
-      this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema', '2')");
-    }
-    this.ctx.storage.sql.exec(`
-      CREATE INDEX IF NOT EXISTS tasks_pending ON tasks (pending) WHERE pending > 0;
-      CREATE INDEX IF NOT EXISTS attempts_pending ON attempts (pending) WHERE pending > 0;
-    `);
+    // No index on `pending`: a flush scanning the rows (every CATALOG_FLUSH_MS) costs less than
+    // maintaining an index on every task transition.
+  }
+
+  private tableExists(name: string): boolean {
+    return this.rows<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?", name)[0]?.n === 1;
+  }
+
+  /** A meta value, or undefined when the table does not exist yet. */
+  private meta_(key: string): string | undefined {
+    return this.tableExists("meta") ? this.meta(key) : undefined;
   }
 
   private meta(key: string): string | undefined {
@@ -598,7 +622,7 @@ export class RunCoordinator extends DurableObject<Env> {
     this.loaded = { state: { run: JSON.parse(runJson) as RunHeader, tasks }, plan };
     this.seq =
       this.rows<{ s: number | null }>(
-        "SELECT max((SELECT max(pending) FROM meta), (SELECT max(pending) FROM tasks), (SELECT max(pending) FROM attempts)) AS s",
+        "SELECT max((SELECT max(pending) FROM meta), (SELECT max(pending) FROM tasks)) AS s",
       )[0]?.s ?? 0;
   }
 
