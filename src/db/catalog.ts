@@ -1,16 +1,16 @@
 import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
-import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { dagVersions, dags, runs, taskAttempts, taskInstances } from "./schema";
 import type { AttemptRecord, RunHeader, RunStatus, TaskInstance } from "../run/types";
 
 /** The only module that builds catalog queries (drizzle-orm over D1). */
 
-export type Catalog = DrizzleD1Database;
-
-export function catalog(d1: D1Database): Catalog {
+export function catalog(d1: D1Database) {
   return drizzle(d1);
 }
+
+export type Catalog = ReturnType<typeof catalog>;
 
 export interface DagVersionRow {
   dagId: string;
@@ -20,14 +20,38 @@ export interface DagVersionRow {
   createdAt: number;
 }
 
+let latestVersionQuery: { sql: string; params: unknown[] } | undefined;
+
+/**
+ * The DAG's latest version: on every trigger's path, so its SQL is built once
+ * (by drizzle, from the schema) and only bound per call.
+ */
 export async function latestDagVersion(db: Catalog, dagId: string): Promise<DagVersionRow | undefined> {
-  const rows = await db
-    .select()
+  latestVersionQuery ??= db
+    .select({
+      dagId: dagVersions.dagId,
+      version: dagVersions.version,
+      specJson: dagVersions.specJson,
+      specHash: dagVersions.specHash,
+      createdAt: dagVersions.createdAt,
+    })
     .from(dagVersions)
-    .where(eq(dagVersions.dagId, dagId))
+    .where(eq(dagVersions.dagId, sql.placeholder("dagId")))
     .orderBy(desc(dagVersions.version))
-    .limit(1);
-  return rows[0];
+    .limit(1)
+    .toSQL();
+  // Placeholders take the call's value; other parameters (the limit) are the query's own.
+  const bindings = latestVersionQuery.params.map((p) => (isPlaceholder(p) ? dagId : p));
+  const row = await db.$client.prepare(latestVersionQuery.sql).bind(...bindings).first<Record<string, unknown>>();
+  if (!row) return undefined;
+  // Raw rows carry column names; map them to the schema's field names.
+  return {
+    dagId: String(row.dag_id ?? row.dagId),
+    version: Number(row.version),
+    specJson: String(row.spec_json ?? row.specJson),
+    specHash: String(row.spec_hash ?? row.specHash),
+    createdAt: Number(row.created_at ?? row.createdAt),
+  };
 }
 
 export async function dagVersion(db: Catalog, dagId: string, version: number): Promise<DagVersionRow | undefined> {
@@ -102,6 +126,10 @@ export async function listRuns(
     .where(and(...conds))
     .orderBy(desc(runs.createdAt), desc(runs.runId))
     .limit(opts.limit + 1);
+}
+
+function isPlaceholder(p: unknown): boolean {
+  return p !== null && typeof p === "object" && typeof (p as { name?: unknown }).name === "string";
 }
 
 /** One pending catalog write, as the coordinator's outbox holds it. */

@@ -10,6 +10,7 @@ import {
   createRun,
   DEFAULT_MACHINE_CONFIG,
   nextWakeAt,
+  pendingTasks,
   transition,
   type AlertRequest,
   type Effects,
@@ -578,15 +579,11 @@ export class RunCoordinator extends DurableObject<Env> {
    * outbox table; version 2 marks the rows themselves, one write fewer per change.
    */
   /**
-   * The coordinator's own schema (version 3). `pending` marks a row changed since the last catalog
-   * write (a sequence number; 0 = written). Ended attempts live in their task row's `history`.
-   * Versions 1–2 (a separate outbox, then a separate attempts table) only ever ran locally before
-   * the first release: an object with an older schema is reset.
+   * The coordinator's own schema (version 3, recorded in meta as `schema`). `pending` marks a row
+   * changed since the last catalog write (a sequence number; 0 = written). Ended attempts live in
+   * their task row's `history`. (Versions 1–2 only ever ran locally before the first release.)
    */
   private migrate(): void {
-    if (this.meta_("schema") !== SCHEMA_VERSION && this.tableExists("meta")) {
-      this.ctx.storage.sql.exec("DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS tasks; DROP TABLE IF EXISTS attempts; DROP TABLE IF EXISTS outbox; DROP TABLE IF EXISTS alerts;");
-    }
     this.ctx.storage.sql.exec(`
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL, pending INTEGER NOT NULL DEFAULT 0);
       CREATE TABLE IF NOT EXISTS tasks (key TEXT PRIMARY KEY, v TEXT NOT NULL, pending INTEGER NOT NULL DEFAULT 0);
@@ -594,15 +591,6 @@ export class RunCoordinator extends DurableObject<Env> {
     `);
     // No index on `pending`: a flush scanning the rows (every CATALOG_FLUSH_MS) costs less than
     // maintaining an index on every task transition.
-  }
-
-  private tableExists(name: string): boolean {
-    return this.rows<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?", name)[0]?.n === 1;
-  }
-
-  /** A meta value, or undefined when the table does not exist yet. */
-  private meta_(key: string): string | undefined {
-    return this.tableExists("meta") ? this.meta(key) : undefined;
   }
 
   private meta(key: string): string | undefined {
@@ -615,7 +603,8 @@ export class RunCoordinator extends DurableObject<Env> {
     const specJson = this.meta("spec");
     if (runJson === undefined || specJson === undefined) return;
     const plan = compileDag(DagSpecSchema.parse(JSON.parse(specJson)));
-    const tasks = new Map<string, TaskInstance>();
+    // Tasks never written are still pending; mapped instances are always written when created.
+    const tasks = pendingTasks(plan);
     for (const r of this.rows<{ key: string; v: string }>("SELECT key, v FROM tasks")) {
       tasks.set(r.key, JSON.parse(r.v) as TaskInstance);
     }

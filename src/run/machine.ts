@@ -187,18 +187,24 @@ function newInstance(taskId: string, mapIndex: number | null): TaskInstance {
   };
 }
 
+/** The initial, never-stored instances of a plan: every task pending. */
+export function pendingTasks(plan: Plan): Map<string, TaskInstance> {
+  const tasks = new Map<string, TaskInstance>();
+  for (const p of plan.tasks) tasks.set(p.id, newInstance(p.id, null));
+  return tasks;
+}
+
 /** Creates a run's initial state and starts it: root tasks become ready. */
 export function createRun(
   header: Omit<RunHeader, "status" | "startedAt" | "endedAt">,
   plan: Plan,
   ctx: MachineContext,
 ): { state: RunState; effects: Effects } {
-  const tasks = new Map<string, TaskInstance>();
-  for (const p of plan.tasks) tasks.set(p.id, newInstance(p.id, null));
+  const tasks = pendingTasks(plan);
   const state: RunState = { run: { ...header, status: "running", startedAt: ctx.now }, tasks };
   const tx = newTx(state, plan, ctx);
   tx.fx.runChanged = true;
-  for (const t of tasks.values()) tx.fx.changedTasks.add(t.key);
+  // Task rows still pending need no write: a stored run rebuilds them from the plan (see `pendingTasks`).
   tx.touched.push(...plan.roots.map((i) => planned(plan, i)));
   settle(tx, 0);
   return { state, effects: tx.fx };
