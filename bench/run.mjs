@@ -104,14 +104,25 @@ async function launchAll(rep) {
     while (next < systems.length) {
       const i = next++;
       const sys = systems[i];
-      try {
-        const inst = await sys.launch();
-        log(`  [rep ${rep}] ${sys.name} ready on ${inst.url} in ${(inst.startupMs / 1000).toFixed(1)}s`);
-        up[i] = { sys, inst };
-      } catch (e) {
-        startFailures++;
-        problems.push(`rep ${rep}: ${sys.name} could not start: ${e.message}`);
-        console.error(`  [rep ${rep}] ${sys.name} COULD NOT START:\n${indent(e.message)}`);
+      // A wrangler dev that exits during startup (a port taken between picking and binding it, a
+      // slow machine) is started again, up to 3 times; a build failure is not retried.
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        try {
+          const inst = await sys.launch();
+          log(`  [rep ${rep}] ${sys.name} ready on ${inst.url} in ${(inst.startupMs / 1000).toFixed(1)}s`);
+          up[i] = { sys, inst };
+          break;
+        } catch (e) {
+          const retryable = /exited|not ready/.test(String(e.message)) && attempt < 3;
+          if (retryable) {
+            log(`  [rep ${rep}] ${sys.name} did not start (try ${attempt}), starting it again`);
+            continue;
+          }
+          startFailures++;
+          problems.push(`rep ${rep}: ${sys.name} could not start: ${e.message}`);
+          console.error(`  [rep ${rep}] ${sys.name} COULD NOT START:\n${indent(e.message)}`);
+          break;
+        }
       }
     }
   };
