@@ -7,6 +7,7 @@ import {
   expressionTaskRefs,
   type ExpressionScope,
 } from "../../../src/expr/expression";
+import { errorOf } from "./expect-error";
 
 const scope: ExpressionScope = {
   params: { region: "eu", volume: 2_000_000, data_volume: 500, n: 3, ratio: 2.5, flag: true, tags: ["a", "b"] },
@@ -17,15 +18,6 @@ const scope: ExpressionScope = {
 
 const mapped = (item: unknown, mapIndex = 0): ExpressionScope => ({ ...scope, item, mapIndex });
 
-function errorOf(fn: () => unknown): ExpressionError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ExpressionError) return err;
-    throw new Error(`expected an ExpressionError, got ${String(err)}`);
-  }
-  throw new Error("expected an ExpressionError, nothing was thrown");
-}
 
 describe("evaluateExpression: the expressions DAGs are written with", () => {
   it.each<[string, unknown]>([

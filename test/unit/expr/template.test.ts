@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ExpressionError, type ExpressionScope } from "../../../src/expr/expression";
+import type { ExpressionScope } from "../../../src/expr/expression";
 import {
   referencedTasks,
   renderSqlTemplate,
@@ -8,6 +8,7 @@ import {
   templateIssues,
   usesTemplates,
 } from "../../../src/expr/template";
+import { errorOf } from "./expect-error";
 
 const scope: ExpressionScope = {
   params: { region: "eu", limit: 100, ratio: 0.5, enabled: true, filters: { a: 1 }, note: "it's" },
@@ -16,15 +17,6 @@ const scope: ExpressionScope = {
   tasks: { extract: { output: { items: [1, 2], meta: { n: 2 } } } },
 };
 
-function errorOf(fn: () => unknown): ExpressionError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ExpressionError) return err;
-    throw new Error(`expected an ExpressionError, got ${String(err)}`);
-  }
-  throw new Error("expected an ExpressionError, nothing was thrown");
-}
 
 describe("renderTemplate: a whole-string template keeps the value's type", () => {
   it.each<[string, unknown]>([
