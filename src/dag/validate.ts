@@ -1,7 +1,7 @@
 import { visit } from "jsonc-parser";
 import type { z } from "zod";
 import { checkExpression, expressionTaskRefs } from "../expr/expression";
-import { referencedTasks, sqlTemplateIssues, templateIssues } from "../expr/template";
+import { sqlTemplateIssues, taskReferences, templateIssues } from "../expr/template";
 import { functionNames } from "../functions/registry";
 import { paramsSpecIssues } from "./params";
 import { DagSpecSchema, type DagSpec, type TaskSpec } from "./spec";
@@ -220,7 +220,7 @@ function flowIssues(spec: DagSpec): SpecIssue[] {
       } else {
         issues.push(...templateIssues(value, path));
       }
-      for (const ref of referencedTasks(value)) reads.set(ref, path);
+      for (const ref of taskReferences(value, path)) if (!reads.has(ref.taskId)) reads.set(ref.taskId, ref.path);
     }
     for (const [ref, path] of reads) {
       if (!visible.has(ref)) {

@@ -79,13 +79,18 @@ export function templateIssues(value: unknown, basePath: string): SpecIssue[] {
  * Templates that do not compile contribute nothing (`templateIssues` reports them).
  */
 export function referencedTasks(value: unknown): string[] {
-  const found = new Set<string>();
-  walkStrings(value, "", (text) => {
+  return [...new Set(taskReferences(value, "").map((r) => r.taskId))].sort();
+}
+
+/** Each task a template reads, with the JSON path of the string that reads it (`tasks.x.request.url`). */
+export function taskReferences(value: unknown, basePath: string): Array<{ path: string; taskId: string }> {
+  const found: Array<{ path: string; taskId: string }> = [];
+  walkStrings(value, basePath, (text, path) => {
     for (const part of parseTemplate(text).parts) {
-      if (part.kind === "expr") for (const id of part.expression.taskRefs) found.add(id);
+      if (part.kind === "expr") for (const taskId of part.expression.taskRefs) found.push({ path, taskId });
     }
   });
-  return [...found].sort();
+  return found;
 }
 
 // ---------------------------------------------------------------------------
