@@ -94,8 +94,8 @@ export class RunCoordinator extends DurableObject<Env> {
   // ---- RPC -----------------------------------------------------------------
 
   /** Starts the run, or returns the existing one (idempotent triggering by run id). */
-  async start(input: unknown): Promise<{ created: boolean; run: RunView }> {
-    if (this.loaded) return { created: false, run: this.view_() };
+  async start(input: unknown): Promise<{ created: boolean; run: RunSummary }> {
+    if (this.loaded) return { created: false, run: runSummary(this.loaded.state) };
     const parsed = StartRunInputSchema.parse(input);
     const spec = DagSpecSchema.parse(JSON.parse(parsed.specJson));
     const plan = compileDag(spec);
@@ -115,7 +115,8 @@ export class RunCoordinator extends DurableObject<Env> {
     this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('spec', ?), ('schema', ?)", parsed.specJson, SCHEMA_VERSION);
     this.loaded = { state, plan };
     await this.apply(effects);
-    return { created: true, run: this.view_() };
+    // A summary, not the whole view: the trigger path stays small whatever the size of the DAG.
+    return { created: true, run: runSummary(state) };
   }
 
   /** A worker claims queued attempts it received; refused ones are stale, finished or cancelled. */

@@ -5,7 +5,7 @@ import { catalog, latestDagVersion } from "../db/catalog";
 import { newRunId, runIdForKey } from "../lib/ids";
 import { coordinatorFor } from "../run/client";
 import type { RunHeader, RunTrigger } from "../run/types";
-import type { RunView } from "../run/view";
+import type { RunSummary } from "../run/view";
 
 /** A "start run" command, whatever started it (API, cron, webhook, R2, upstream run, parent run). */
 export interface StartRunCommand {
@@ -22,7 +22,7 @@ export interface StartRunCommand {
 export type StartRunResult =
   | { kind: "no_dag" }
   | { kind: "invalid_params"; issues: SpecIssue[] }
-  | { kind: "started" | "existing"; run: RunView };
+  | { kind: "started" | "existing"; run: RunSummary };
 
 /**
  * Starts a run of the DAG's latest version after checking the params against
