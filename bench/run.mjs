@@ -149,7 +149,7 @@ for (let rep = 1; rep <= opts.repeat; rep++) {
     }
     for (const w of workloads) {
       for (const s of series) {
-        if (s.broken) continue;
+        if (s.broken || (s.only && !s.only.includes(w.key))) continue;
         const entry = { rep, workload: w.label, key: w.key, series: s.label };
         try {
           entry.metrics = await runWorkload(w, s.inst, s.client, { timeoutMs: opts.timeout });

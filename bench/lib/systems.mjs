@@ -96,6 +96,8 @@ function switchyardSystem(continuation) {
       ? [
           { label: "switchyard/control", mode: "control" },
           { label: "switchyard/dispatched", mode: "dispatched" },
+          // fanout-1000 as one task mapped over a 1,000-item list computed at run time.
+          { label: "switchyard/mapped", mode: "mapped", only: ["fanout"] },
         ]
       : [{ label: "switchyard-nocont/dispatched", mode: "dispatched" }];
   return {
@@ -119,10 +121,20 @@ function switchyardSystem(continuation) {
       return {
         async prepare(key, dag) {
           const dagId = `bench-${key}-${mode}`;
+          if (mode === "mapped" && key === "fanout") {
+            const n = dag.names.length - 2;
+            const mapped = {
+              start: { type: "function", function: "range", args: { n } },
+              each: { type: "function", function: "noop", dependsOn: ["start"], map: { over: "tasks.start.output" } },
+              join: { type: "empty", dependsOn: ["each"] },
+            };
+            await call("PUT", `${inst.url}/api/dags/${dagId}`, { tasks: mapped }, auth);
+            return dagId;
+          }
           const tasks = {};
           dag.names.forEach((n, i) => {
             // Dispatched no-op: a function task that returns at once, through the queue like real work.
-            const t = mode === "control" ? { type: "empty" } : { type: "function", function: "noop" };
+            const t = mode === "control" ? { type: "empty" } : { type: "function", function: "noop" }; // mapped mode: as dispatched
             if (dag.deps[i].length) t.dependsOn = dag.deps[i].map((d) => dag.names[d]);
             tasks[n] = t;
           });
