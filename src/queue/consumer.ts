@@ -71,7 +71,15 @@ export async function consumeTasks(
     env.CONTINUATION !== "off" && Date.now() - started < budget.wallMs && counter.attempts + n <= budget.maxAttempts;
   await Promise.all([
     ...[...byRun].map(([runId, deliveries]) => driveRun(env, runId, deliveries, counter, wantMore, minCapacity)),
-    ...alerts.map((a) => deliverAlert(env, a.message, a.body)),
+    ...alerts.map(async (a) => {
+      try {
+        await deliverAlert(env, a.message, a.body);
+      } catch (err) {
+        // The run's coordinator did not answer: deliver the alert later rather than fail the batch.
+        console.error(`alert ${a.body.alertId}: delivery bookkeeping failed, will retry`, err);
+        a.message.retry({ delaySeconds: 5 });
+      }
+    }),
   ]);
 }
 
