@@ -125,7 +125,9 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
     const dagId = dagIdParam(c.req.param("dagId"));
     const q = parseOr400(ListRunsQuerySchema, c.req.query());
     const limit = q.limit ?? 50;
-    const rows = await listRuns(catalog(c.env.CATALOG), dagId, {
+    const db = catalog(c.env.CATALOG);
+    if (!(await latestDagVersion(db, dagId))) apiError(404, "not_found", `no DAG '${dagId}'`);
+    const rows = await listRuns(db, dagId, {
       limit,
       ...(q.status ? { status: q.status } : {}),
       ...(q.cursor ? { cursor: decodeCursor(q.cursor) } : {}),

@@ -110,6 +110,7 @@ describe("triggering and reading runs", () => {
     expect(dag.status).toBe(404);
     expect(dag.body.error.code).toBe("not_found");
     expect((await api("/api/dags/nope")).status).toBe(404);
+    expect((await api("/api/dags/nope/runs")).status).toBe(404);
     expect((await api("/api/runs/0123456789abcdef0123456789abcdef")).status).toBe(404);
     expect((await api("/api/runs/not-a-run-id")).status).toBe(404);
     expect((await api("/api/runs/0123456789abcdef0123456789abcdef/attempts")).status).toBe(404);
