@@ -67,6 +67,15 @@ describe("DAG registration and versions", () => {
     expect((await api("/api/dags/bad_dag")).status).toBe(404);
   });
 
+  it("keeps the stored version intact when a bad spec is sent for an existing DAG", async () => {
+    await registerDag("kept", simple);
+    const bad = await api("/api/dags/kept", { method: "PUT", json: { tasks: { a: { type: "sql" } } } });
+    expect(bad.status).toBe(400);
+    const stored = await api("/api/dags/kept");
+    expect(stored.body.version).toBe(1);
+    expect(stored.body.spec).toEqual(simple);
+  });
+
   it("names the cycle, the duplicate id and a bad type", async () => {
     const cycle = await api("/api/dags/cyclic", {
       method: "PUT",
