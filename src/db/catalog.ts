@@ -132,7 +132,7 @@ function isPlaceholder(p: unknown): boolean {
   return p !== null && typeof p === "object" && typeof (p as { name?: unknown }).name === "string";
 }
 
-/** One pending catalog write, as the coordinator's outbox holds it. */
+/** One catalog write, built by the coordinator from a row marked pending. */
 export type HistoryRecord =
   | { kind: "run"; run: RunHeader }
   | { kind: "task"; dagId: string; runId: string; task: TaskInstance }

@@ -4,7 +4,7 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 /**
  * The catalog (D1 binding `CATALOG`): DAG versions and the history of every
  * run, task instance and attempt. A live run's source of truth is its
- * RunCoordinator; these rows are written from its outbox and serve the list
+ * RunCoordinator; these rows are written from its pending rows and serve the list
  * and history queries across runs. Times are epoch milliseconds.
  */
 

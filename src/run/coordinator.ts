@@ -64,7 +64,7 @@ export type CommandResult = { ok: true; run: RunView } | { ok: false; code: "not
  * One Durable Object per run: the only writer of that run's state. A thin
  * adapter around the pure machine (machine.ts): parse the call, transition,
  * persist exactly the rows that changed, then carry out the effects (queue
- * sends, alarm, catalog outbox, child runs, the parent's notification).
+ * sends, alarm, catalog writes, child runs, the parent's notification).
  *
  * Storage (SQLite): `meta` (run header, spec), `tasks` (one row per task
  * instance, with its ended attempts), each row marked `pending` until written to D1,
@@ -574,11 +574,6 @@ export class RunCoordinator extends DurableObject<Env> {
     );
   }
 
-  /**
-   * The coordinator's own schema. `pending` marks a row changed since the last
-   * catalog write (a sequence number; 0 = written). Version 1 kept a separate
-   * outbox table; version 2 marks the rows themselves, one write fewer per change.
-   */
   /**
    * The coordinator's own schema (version 3, recorded in meta as `schema`). `pending` marks a row
    * changed since the last catalog write (a sequence number; 0 = written). Ended attempts live in
