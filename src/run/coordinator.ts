@@ -370,9 +370,14 @@ export class RunCoordinator extends DurableObject<Env> {
       this.alarmAt = null;
     }
     if (fx.dispatch.length > 0) {
-      await this.send(
-        runId,
-        fx.dispatch.map((r) => ({ v: 1, runId, taskKey: r.taskKey, attempt: r.attempt })),
+      // Not awaited: the attempts are stored as queued with a dispatch lease, so a send that fails
+      // (or never happens) is repeated by the alarm. The caller (a trigger, a worker waiting for its
+      // next task) gets its answer without waiting for the queue.
+      this.ctx.waitUntil(
+        this.send(
+          runId,
+          fx.dispatch.map((r) => ({ v: 1, runId, taskKey: r.taskKey, attempt: r.attempt })),
+        ).then(() => undefined),
       );
     }
     if (fx.alerts.length > 0) await this.sendUnsentAlerts();
