@@ -39,6 +39,11 @@ const SCHEMA_VERSION = "3";
 const FLUSH_DELAY_MS = 200;
 /** Catalog rows written per D1 batch. */
 const FLUSH_BATCH = 100;
+/**
+ * D1 statements one flush writes before leaving the rest to the alarm (a new invocation): D1 limits
+ * the queries of one Worker invocation, and a 10,000-task run ends with that many rows pending.
+ */
+const FLUSH_STATEMENTS_PER_INVOCATION = 500;
 /** Messages per `sendBatch` call (the Queues limit). */
 const SEND_BATCH = 100;
 
@@ -535,8 +540,13 @@ export class RunCoordinator extends DurableObject<Env> {
     const run = this.loaded?.state.run;
     if (!run) return;
     const { runId, dagId } = run;
+    let written = 0;
     do {
       this.flushAgain = false;
+      if (written >= FLUSH_STATEMENTS_PER_INVOCATION) {
+        await this.armAlarm(Date.now() + 10);
+        return;
+      }
       const rows = this.rows<{ kind: string; v: string; pending: number }>(
         `SELECT 'run' AS kind, v, pending FROM meta WHERE k = 'run' AND pending > 0
          UNION ALL SELECT 'task' AS kind, v, pending FROM tasks WHERE pending > 0
@@ -561,6 +571,7 @@ export class RunCoordinator extends DurableObject<Env> {
         await this.armAlarm(Date.now() + RETRY_LATER_MS);
         return;
       }
+      written += records.length;
       // Sequence numbers are unique and were taken in order: everything up to the last one written is done.
       const upTo = rows[rows.length - 1]?.pending ?? 0;
       for (const table of ["meta", "tasks"]) {

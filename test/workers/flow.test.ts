@@ -160,6 +160,14 @@ describe("dynamic task mapping", () => {
     );
     expect(JSON.parse(stored.output_json)).toHaveProperty("$artifact");
     expect(taskOf(run, "list").output.items).toHaveLength(1_000);
+    // Every instance reaches the catalog, over several flushes (each invocation writes a bounded share).
+    const rows = await waitFor(async () => {
+      const n = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_instances WHERE run_id = ? AND status = 'success'")
+        .bind(runId)
+        .first<number>("n");
+      return n === 1_003 ? n : undefined;
+    }, "1,003 task rows in the catalog", 20_000);
+    expect(rows).toBe(1_003);
   });
 
   it("skips a mapped task over an empty list, fails one over a list longer than maxMapLength", async () => {
