@@ -132,6 +132,41 @@ describe("continuation: the consumer runs the ready tasks its run hands back", (
 });
 
 describe("duplicate and lost deliveries", () => {
+  it("runs an attempt again when its consumer died before reporting (the message is redelivered)", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    await registerDag("redelivered", chain(2));
+    const { runId } = await trigger("redelivered");
+    const message = q.pending[0];
+    if (!message) throw new Error("nothing dispatched");
+
+    const original = RunCoordinator.prototype.report;
+    let failNext = true;
+    const spy = vi.spyOn(RunCoordinator.prototype, "report").mockImplementation(async function (this: RunCoordinator, input) {
+      if (failNext) {
+        failNext = false;
+        throw new Error("simulated consumer death before the report");
+      }
+      return original.call(this, input);
+    });
+    cleanups.push(() => spy.mockRestore());
+
+    const first = await q.deliver();
+    expect(first.retryMessages).toHaveLength(1); // not acked: the queue delivers it again
+    expect(taskOf((await api(`/api/runs/${runId}`)).body, "t0").status).toBe("running");
+
+    await q.deliver({ bodies: [message] });
+    await q.drain();
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("success");
+    expect(run.tasks.map((t: any) => t.attempts)).toEqual([1, 1]);
+    const attempts = await attemptsOf(runId);
+    expect(attempts.map((a) => [a.taskId, a.attempt, a.status])).toEqual([
+      ["t0", 1, "success"],
+      ["t1", 1, "success"],
+    ]);
+  });
+
   it("never double-advances a run on duplicate deliveries, before or after the outcome", async () => {
     const q = manualQueue();
     cleanups.push(q.restore);
