@@ -547,20 +547,26 @@ export class RunCoordinator extends DurableObject<Env> {
         await this.armAlarm(Date.now() + 10);
         return;
       }
-      const rows = this.rows<{ kind: string; v: string; pending: number }>(
-        `SELECT 'run' AS kind, v, pending FROM meta WHERE k = 'run' AND pending > 0
-         UNION ALL SELECT 'task' AS kind, v, pending FROM tasks WHERE pending > 0
+      // Which rows are pending comes from storage; their values from memory (the rows mirror it).
+      const rows = this.rows<{ key: string; pending: number }>(
+        // '#run' cannot be a task key (task ids never start with '#').
+        `SELECT '#run' AS key, pending FROM meta WHERE k = 'run' AND pending > 0
+         UNION ALL SELECT key, pending FROM tasks WHERE pending > 0
          ORDER BY pending LIMIT ?`,
         FLUSH_BATCH,
       );
       if (rows.length === 0) return;
+      const state = this.loaded?.state;
+      if (!state) return;
       const records: HistoryRecord[] = [];
       for (const r of rows) {
-        if (r.kind === "run") {
-          records.push({ kind: "run", run: JSON.parse(r.v) as RunHeader });
+        if (r.key === "#run") {
+          records.push({ kind: "run", run: state.run });
           continue;
         }
-        const { history, ...task } = JSON.parse(r.v) as StoredTask;
+        const stored = state.tasks.get(r.key) as StoredTask | undefined;
+        if (!stored) continue;
+        const { history, ...task } = stored;
         records.push({ kind: "task", dagId, runId, task });
         for (const attempt of history ?? []) records.push({ kind: "attempt", dagId, runId, attempt });
       }

@@ -145,7 +145,8 @@ describe("runs driven through the real queue consumer", () => {
 
   it("records every transition in the D1 catalog: run, task instances and attempts", async () => {
     await registerDag("hist", {
-      tasks: { a: { type: "sql", sql: "SELECT 1" }, b: { type: "empty", dependsOn: ["a"] } },
+      // A task may be called "run": its catalog row must not be confused with the run's own.
+      tasks: { a: { type: "sql", sql: "SELECT 1" }, run: { type: "empty", dependsOn: ["a"] } },
     });
     const { runId } = await trigger("hist");
     await waitForRun(runId);
@@ -162,14 +163,14 @@ describe("runs driven through the real queue consumer", () => {
       .all();
     expect(tasks.results).toEqual([
       { task_id: "a", status: "success", attempts: 1 },
-      { task_id: "b", status: "success", attempts: 1 },
+      { task_id: "run", status: "success", attempts: 1 },
     ]);
     const attempts = await env.CATALOG.prepare("SELECT task_id, attempt, status, via FROM task_attempts WHERE run_id = ? ORDER BY task_id")
       .bind(runId)
       .all();
     expect(attempts.results).toEqual([
       { task_id: "a", attempt: 1, status: "success", via: "queue" },
-      { task_id: "b", attempt: 1, status: "success", via: "inline" },
+      { task_id: "run", attempt: 1, status: "success", via: "inline" },
     ]);
   });
 });
