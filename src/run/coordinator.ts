@@ -1,10 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { compileDag, type Plan } from "../dag/plan";
 import { DagSpecSchema } from "../dag/spec";
-import { writeHistory, type HistoryRecord } from "../db/catalog";
 import { artifactKey, hasArtifactRef, inlineLimit, isArtifactRef, offloadOutput, resolveOutput } from "../lib/artifacts";
 import type { QueueMessage } from "../queue/messages";
 import { coordinatorFor } from "./client";
+import { HistoryWriter, type StoredTask } from "./history-writer";
 import {
   attemptRecord,
   createRun,
@@ -35,20 +35,8 @@ import { workOrder, type WorkOrder } from "./work-order";
 const RETRY_LATER_MS = 5_000;
 /** Version of the coordinator's storage layout (see `migrate`). */
 const SCHEMA_VERSION = "3";
-/** Catalog writes wait this long (default) so that a burst of transitions shares one D1 batch. */
-const FLUSH_DELAY_MS = 200;
-/** Catalog rows written per D1 batch. */
-const FLUSH_BATCH = 100;
-/**
- * D1 statements one flush writes before leaving the rest to the alarm (a new invocation): D1 limits
- * the queries of one Worker invocation, and a 10,000-task run ends with that many rows pending.
- */
-const FLUSH_STATEMENTS_PER_INVOCATION = 500;
 /** Messages per `sendBatch` call (the Queues limit). */
 const SEND_BATCH = 100;
-
-/** A task instance as stored: the machine's fields plus the attempts that ended. */
-type StoredTask = TaskInstance & { history?: AttemptRecord[] };
 
 interface Loaded {
   state: RunState;
@@ -79,15 +67,21 @@ export class RunCoordinator extends DurableObject<Env> {
   private loaded: Loaded | undefined;
   /** The alarm time as last set (null = none), so the hot path rarely touches the alarm. */
   private alarmAt: number | null = null;
-  private flushing: Promise<void> | undefined;
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private flushAgain = false;
-  private seq = 0;
+  /** Writes the rows marked pending to the D1 catalog (history-writer.ts). */
+  private readonly history: HistoryWriter;
   /** Artifact contents loaded for expressions the coordinator evaluates (when, branch, map.over). */
   private artifacts = new Map<string, unknown>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.history = new HistoryWriter({
+      sql: ctx.storage.sql,
+      catalog: env.CATALOG,
+      waitUntil: (p) => ctx.waitUntil(p),
+      run: () => this.loaded?.state,
+      armAlarm: (at) => this.armAlarm(at),
+      delayMs: env.CATALOG_FLUSH_MS,
+    });
     void ctx.blockConcurrencyWhile(async () => {
       this.migrate();
       this.load();
@@ -244,8 +238,8 @@ export class RunCoordinator extends DurableObject<Env> {
       await this.notifyParentIfDue();
       await this.sendUnsentAlerts();
     }
-    await this.flushNow();
-    const pendingOutbox = this.pendingCount();
+    await this.history.flushNow();
+    const pendingOutbox = this.history.pendingCount();
     const due = this.loaded ? nextWakeAt(this.loaded.state) : undefined;
     const later = pendingOutbox > 0 || this.meta("notify_parent") === "pending" ? Date.now() + RETRY_LATER_MS : undefined;
     const next = [due, later].filter((x): x is number => x !== undefined);
@@ -333,7 +327,7 @@ export class RunCoordinator extends DurableObject<Env> {
     // Each row written here is also marked pending for the catalog (its `pending` column holds a
     // sequence number): one statement per changed row, and the flush reads current values.
     if (fx.runChanged) {
-      this.sql("INSERT OR REPLACE INTO meta (k, v, pending) VALUES ('run', ?, ?)", JSON.stringify(state.run), this.nextSeq());
+      this.sql("INSERT OR REPLACE INTO meta (k, v, pending) VALUES ('run', ?, ?)", JSON.stringify(state.run), this.history.nextSeq());
     }
     // An ended attempt is kept in its task's row: a hop writes the finished task and the next one, nothing else.
     for (const a of fx.attempts) {
@@ -356,7 +350,7 @@ export class RunCoordinator extends DurableObject<Env> {
         "INSERT INTO tasks (key, v, pending) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET v = excluded.v, pending = excluded.pending",
         key,
         JSON.stringify(t),
-        this.nextSeq(),
+        this.history.nextSeq(),
       );
     }
     for (const alert of fx.alerts) {
@@ -399,8 +393,8 @@ export class RunCoordinator extends DurableObject<Env> {
     if (fx.finished !== undefined) await this.notifyParentIfDue();
     // A run that ended has nothing left to coalesce with: its history goes to the catalog now
     // (a failure arms the alarm to retry), so no in-memory timer is left behind.
-    if (fx.finished !== undefined) this.ctx.waitUntil(this.flushNow());
-    else this.scheduleFlush();
+    if (fx.finished !== undefined) this.ctx.waitUntil(this.history.flushNow());
+    else this.history.schedule();
   }
 
   /**
@@ -482,120 +476,6 @@ export class RunCoordinator extends DurableObject<Env> {
     this.alarmAt = at;
   }
 
-  /** The next catalog sequence number: rows are written to D1 in the order they changed. */
-  private nextSeq(): number {
-    this.seq += 1;
-    return this.seq;
-  }
-
-  private flushDelay(): number {
-    const delay = Number(this.env.CATALOG_FLUSH_MS);
-    return this.env.CATALOG_FLUSH_MS !== "" && Number.isFinite(delay) && delay >= 0 ? delay : FLUSH_DELAY_MS;
-  }
-
-  /** Starts a catalog flush soon, coalescing the transitions of the next few milliseconds into one D1 batch. */
-  private scheduleFlush(): void {
-    if (this.flushing || this.flushTimer !== undefined) {
-      this.flushAgain = true;
-      return;
-    }
-    const flushed = new Promise<void>((resolve) => {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = undefined;
-        void this.startFlush().then(resolve, (err: unknown) => {
-          console.error("catalog flush failed", err);
-          resolve();
-        });
-      }, this.flushDelay());
-    });
-    this.ctx.waitUntil(flushed);
-  }
-
-  private startFlush(): Promise<void> {
-    if (!this.flushing) {
-      this.flushing = this.flushLoop().finally(() => {
-        this.flushing = undefined;
-      });
-    }
-    return this.flushing;
-  }
-
-  /** Flushes everything pending now (the alarm's catch-up). */
-  private async flushNow(): Promise<void> {
-    if (this.flushTimer !== undefined) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
-    if (this.flushing) await this.flushing;
-    await this.startFlush();
-  }
-
-  /**
-   * Writes pending rows to D1 in the order they changed and clears their mark
-   * (unless they changed again meanwhile: a newer sequence number stays pending).
-   * On failure the marks stay and the alarm tries again: a failed D1 write never
-   * loses a transition.
-   */
-  private async flushLoop(): Promise<void> {
-    const run = this.loaded?.state.run;
-    if (!run) return;
-    const { runId, dagId } = run;
-    let written = 0;
-    do {
-      this.flushAgain = false;
-      if (written >= FLUSH_STATEMENTS_PER_INVOCATION) {
-        await this.armAlarm(Date.now() + 10);
-        return;
-      }
-      // Which rows are pending comes from storage; their values from memory (the rows mirror it).
-      const rows = this.rows<{ key: string; pending: number }>(
-        // '#run' cannot be a task key (task ids never start with '#').
-        `SELECT '#run' AS key, pending FROM meta WHERE k = 'run' AND pending > 0
-         UNION ALL SELECT key, pending FROM tasks WHERE pending > 0
-         ORDER BY pending LIMIT ?`,
-        FLUSH_BATCH,
-      );
-      if (rows.length === 0) return;
-      const state = this.loaded?.state;
-      if (!state) return;
-      const records: HistoryRecord[] = [];
-      for (const r of rows) {
-        if (r.key === "#run") {
-          records.push({ kind: "run", run: state.run });
-          continue;
-        }
-        const stored = state.tasks.get(r.key) as StoredTask | undefined;
-        if (!stored) continue;
-        const { history, ...task } = stored;
-        records.push({ kind: "task", dagId, runId, task });
-        for (const attempt of history ?? []) records.push({ kind: "attempt", dagId, runId, attempt });
-      }
-      try {
-        await writeHistory(this.env.CATALOG, records, Date.now());
-      } catch (err) {
-        console.error("catalog write failed; rows stay pending", err);
-        await this.armAlarm(Date.now() + RETRY_LATER_MS);
-        return;
-      }
-      written += records.length;
-      // Sequence numbers are unique and were taken in order: everything up to the last one written is done.
-      const upTo = rows[rows.length - 1]?.pending ?? 0;
-      for (const table of ["meta", "tasks"]) {
-        this.sql(`UPDATE ${table} SET pending = 0 WHERE pending > 0 AND pending <= ?`, upTo);
-      }
-      if (rows.length === FLUSH_BATCH) this.flushAgain = true;
-    } while (this.flushAgain);
-  }
-
-  /** Rows changed but not yet in the catalog. */
-  private pendingCount(): number {
-    return (
-      this.rows<{ n: number }>(
-        "SELECT (SELECT count(*) FROM meta WHERE pending > 0) + (SELECT count(*) FROM tasks WHERE pending > 0) AS n",
-      )[0]?.n ?? 0
-    );
-  }
-
   /**
    * The coordinator's own schema (version 3, recorded in meta as `schema`). `pending` marks a row
    * changed since the last catalog write (a sequence number; 0 = written). Ended attempts live in
@@ -627,10 +507,7 @@ export class RunCoordinator extends DurableObject<Env> {
       tasks.set(r.key, JSON.parse(r.v) as TaskInstance);
     }
     this.loaded = { state: { run: JSON.parse(runJson) as RunHeader, tasks }, plan };
-    this.seq =
-      this.rows<{ s: number | null }>(
-        "SELECT max((SELECT max(pending) FROM meta), (SELECT max(pending) FROM tasks)) AS s",
-      )[0]?.s ?? 0;
+    this.history.resume();
   }
 
   private sql(query: string, ...bindings: SqlStorageValue[]): void {
