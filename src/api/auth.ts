@@ -3,11 +3,21 @@ import { apiError } from "./errors";
 
 const encoder = new TextEncoder();
 
-/** Compares two secrets in constant time (hashing first, so lengths never leak). */
-export async function secretsEqual(a: string, b: string): Promise<boolean> {
+/** The configured token's digest, computed once per isolate (it changes only with a deploy). */
+let expectedDigest: { token: string; digest: Promise<ArrayBuffer> } | undefined;
+
+function digestOfExpected(token: string): Promise<ArrayBuffer> {
+  if (expectedDigest?.token !== token) {
+    expectedDigest = { token, digest: crypto.subtle.digest("SHA-256", encoder.encode(token)) };
+  }
+  return expectedDigest.digest;
+}
+
+/** Compares a presented secret with the expected one in constant time (hashing first, so lengths never leak). */
+export async function secretsEqual(presented: string, expected: string): Promise<boolean> {
   const [ha, hb] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(a)),
-    crypto.subtle.digest("SHA-256", encoder.encode(b)),
+    crypto.subtle.digest("SHA-256", encoder.encode(presented)),
+    digestOfExpected(expected),
   ]);
   return crypto.subtle.timingSafeEqual(ha, hb);
 }

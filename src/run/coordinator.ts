@@ -497,8 +497,9 @@ export class RunCoordinator extends DurableObject<Env> {
 
   /** Loads the run from storage after a restart or eviction (JSON read back is trusted: only this class writes it). */
   private load(): void {
-    const runJson = this.meta("run");
-    const specJson = this.meta("spec");
+    const meta = new Map(this.rows<{ k: string; v: string }>("SELECT k, v FROM meta WHERE k IN ('run', 'spec')").map((r) => [r.k, r.v]));
+    const runJson = meta.get("run");
+    const specJson = meta.get("spec");
     if (runJson === undefined || specJson === undefined) return;
     const plan = compileDag(DagSpecSchema.parse(JSON.parse(specJson)));
     // Tasks never written are still pending; mapped instances are always written when created.
