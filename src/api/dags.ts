@@ -6,6 +6,7 @@ import { validateDagSpec } from "../dag/validate";
 import { catalog, dagVersion, latestDagVersion, listDags, listRuns, registerDagVersion } from "../db/catalog";
 import { sha256Hex } from "../lib/ids";
 import { RUN_STATUSES } from "../run/types";
+import { iso } from "../run/view";
 import { startRun } from "../triggers/start-run";
 import { apiError } from "./errors";
 import { parseOr400, readJson } from "./input";
@@ -44,7 +45,6 @@ function dagIdParam(raw: string): string {
   return parseOr400(IdSchema, raw, "invalid_dag_id");
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** `/api/dags`: register and read DAG versions, trigger and list runs. */
 export const dagsApi = new Hono<{ Bindings: Env }>()

@@ -136,8 +136,8 @@ export class RunCoordinator extends DurableObject<Env> {
     const parsed = ReportInputSchema.parse(input);
     if (!this.loaded) return { orders: [], ignored: [] };
     await this.preload(parsed.outcomes.map((o) => o.output));
-    const capacity = this.env.CONTINUATION === "off" ? 0 : parsed.capacity;
-    const fx = this.step({ type: "AttemptsFinished", outcomes: parsed.outcomes, capacity });
+    // CONTINUATION=off is applied by the consumer, which then offers no capacity.
+    const fx = this.step({ type: "AttemptsFinished", outcomes: parsed.outcomes, capacity: parsed.capacity });
     await this.apply(fx);
     return { orders: this.orders(fx.handBack), ignored: fx.ignored };
   }
@@ -233,7 +233,7 @@ export class RunCoordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (this.loaded) {
-      await this.preloadArtifacts();
+      // (Artifacts a reloaded object needs were preloaded by the constructor.)
       await this.apply(this.step({ type: "TimerFired" }));
       await this.notifyParentIfDue();
       await this.sendUnsentAlerts();

@@ -1,9 +1,12 @@
 import type { Plan } from "../dag/plan";
+import { taskKey } from "../lib/ids";
 import type { AttemptRecord, RunState, TaskInstance } from "./types";
 
 /** The API's JSON shapes of a run, its tasks and attempts (times as ISO strings). */
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+/** Epoch milliseconds as ISO text; absent times are null. */
+export const iso = (ms: number | null | undefined): string | null =>
+  ms === undefined || ms === null ? null : new Date(ms).toISOString();
 
 export function taskView(t: TaskInstance) {
   return {
@@ -50,7 +53,7 @@ export function runView(state: RunState, plan: Plan) {
     if (!t) continue;
     tasks.push(t);
     for (let i = 0; i < (t.mapped ?? 0); i++) {
-      const inst = state.tasks.get(`${p.id}[${i}]`);
+      const inst = state.tasks.get(taskKey(p.id, i));
       if (inst) tasks.push(inst);
     }
   }

@@ -23,6 +23,18 @@ function chain(n: number, extra: Record<string, unknown> = {}) {
 const stubFor = (runId: string) => env.RUNS.get(env.RUNS.idFromName(runId));
 const clientFor = (runId: string) => coordinatorFor(env, runId);
 
+/** Makes the consumer "die" on the n-th report it sends (the report never reaches the coordinator). */
+function crashOnReport(n: number) {
+  const original = RunCoordinator.prototype.report;
+  let reports = 0;
+  const spy = vi.spyOn(RunCoordinator.prototype, "report").mockImplementation(async function (this: RunCoordinator, input) {
+    reports += 1;
+    if (reports === n) throw new Error("simulated consumer crash");
+    return original.call(this, input);
+  });
+  cleanups.push(() => spy.mockRestore());
+}
+
 async function attemptsOf(runId: string) {
   const { body } = await api(`/api/runs/${runId}/attempts`);
   return body.attempts as any[];
@@ -65,14 +77,7 @@ describe("continuation: the consumer runs the ready tasks its run hands back", (
     const { runId } = await trigger("cont_crash");
 
     // The consumer "dies" on its second report of this run: t1 ran (handed back), its outcome never arrives.
-    const original = RunCoordinator.prototype.report;
-    let reports = 0;
-    const spy = vi.spyOn(RunCoordinator.prototype, "report").mockImplementation(async function (this: RunCoordinator, input) {
-      reports += 1;
-      if (reports === 2) throw new Error("simulated consumer crash");
-      return original.call(this, input);
-    });
-    cleanups.push(() => spy.mockRestore());
+    crashOnReport(2);
 
     const result = await q.deliver();
     expect(result.explicitAcks).toHaveLength(1); // t0's message: its outcome was reported
@@ -140,16 +145,7 @@ describe("duplicate and lost deliveries", () => {
     const message = q.pending[0];
     if (!message) throw new Error("nothing dispatched");
 
-    const original = RunCoordinator.prototype.report;
-    let failNext = true;
-    const spy = vi.spyOn(RunCoordinator.prototype, "report").mockImplementation(async function (this: RunCoordinator, input) {
-      if (failNext) {
-        failNext = false;
-        throw new Error("simulated consumer death before the report");
-      }
-      return original.call(this, input);
-    });
-    cleanups.push(() => spy.mockRestore());
+    crashOnReport(1); // dies before reporting its first attempt
 
     const first = await q.deliver();
     expect(first.retryMessages).toHaveLength(1); // not acked: the queue delivers it again
