@@ -1,31 +1,9 @@
-import { runAttempt } from "../tasks";
+import { CONSUMER_LIMITS, ContinuationBudget, runHandedBack, type BudgetLimits } from "../run/continuation";
 import type { WorkOrder } from "../run/work-order";
 import type { WorkRef } from "../run/types";
 import { QueueMessageSchema, type AlertMessage } from "./messages";
 import { deliverAlert } from "./alerts";
 import { coordinatorFor } from "../run/client";
-
-/**
- * Bounds of one consumer invocation that keeps running continued work: well
- * inside the Queues consumer limits (15 min wall time), so a long chain hands
- * back to the queue instead of hitting a platform limit mid-task.
- */
-export interface ConsumerBudget {
-  /** Stop asking for continued work after this long (ms since the batch arrived). */
-  wallMs: number;
-  /** Stop asking for continued work after this many attempts in one invocation. */
-  maxAttempts: number;
-}
-
-export const DEFAULT_CONSUMER_BUDGET: ConsumerBudget = { wallMs: 30_000, maxAttempts: 1_000 };
-
-/**
- * A report offers room for as many new tasks as it reports, and at least this
- * many (`CONTINUATION_MIN`): after one task, a diamond's two branches both
- * continue here instead of one waiting for a queue hop.
- */
-export const DEFAULT_CONTINUATION_MIN = 4;
-
 
 interface Delivery {
   message: Message<unknown>;
@@ -43,7 +21,7 @@ interface Delivery {
 export async function consumeTasks(
   batch: MessageBatch<unknown>,
   env: Env,
-  budget: ConsumerBudget = DEFAULT_CONSUMER_BUDGET,
+  limits: BudgetLimits = CONSUMER_LIMITS,
 ): Promise<void> {
   const byRun = new Map<string, Delivery[]>();
   const alerts: Array<{ message: Message<unknown>; body: AlertMessage }> = [];
@@ -63,14 +41,9 @@ export async function consumeTasks(
     list.push({ message, ref: { taskKey, attempt } });
     byRun.set(runId, list);
   }
-  const started = Date.now();
-  const counter = { attempts: 0 };
-  const configuredMin = Number(env.CONTINUATION_MIN);
-  const minCapacity = Number.isInteger(configuredMin) && configuredMin >= 0 ? configuredMin : DEFAULT_CONTINUATION_MIN;
-  const wantMore = (n: number): boolean =>
-    env.CONTINUATION !== "off" && Date.now() - started < budget.wallMs && counter.attempts + n <= budget.maxAttempts;
+  const budget = new ContinuationBudget(env, limits);
   await Promise.all([
-    ...[...byRun].map(([runId, deliveries]) => driveRun(env, runId, deliveries, counter, wantMore, minCapacity)),
+    ...[...byRun].map(([runId, deliveries]) => driveRun(env, runId, deliveries, budget)),
     ...alerts.map(async (a) => {
       try {
         await deliverAlert(env, a.message, a.body);
@@ -83,39 +56,29 @@ export async function consumeTasks(
   ]);
 }
 
-async function driveRun(
-  env: Env,
-  runId: string,
-  deliveries: Delivery[],
-  counter: { attempts: number },
-  wantMore: (n: number) => boolean,
-  minCapacity: number,
-): Promise<void> {
-  const stub = coordinatorFor(env, runId);
+async function driveRun(env: Env, runId: string, deliveries: Delivery[], budget: ContinuationBudget): Promise<void> {
+  const run = coordinatorFor(env, runId);
   let orders: WorkOrder[];
   try {
-    ({ orders } = await stub.claim(deliveries.map((d) => d.ref)));
+    ({ orders } = await run.claim(deliveries.map((d) => d.ref)));
   } catch (err) {
     console.error(`run ${runId}: claim failed, messages will be redelivered`, err);
     for (const d of deliveries) d.message.retry();
     return;
   }
-  let pending: Delivery[] | undefined = deliveries;
-  while (orders.length > 0) {
-    const outcomes = await Promise.all(orders.map((o) => runAttempt(o, env)));
-    counter.attempts += outcomes.length;
-    const capacity = wantMore(outcomes.length) ? Math.max(outcomes.length, minCapacity) : 0;
-    try {
-      ({ orders } = await stub.report({ outcomes, capacity }));
-    } catch (err) {
-      // Unreported queued attempts are redelivered; continued ones come back through their lease.
-      console.error(`run ${runId}: report failed`, err);
-      if (pending) for (const d of pending) d.message.retry();
-      return;
-    }
-    if (pending) for (const d of pending) d.message.ack();
-    pending = undefined;
+  let unacked = true;
+  const ack = (): void => {
+    if (unacked) for (const d of deliveries) d.message.ack();
+    unacked = false;
+  };
+  try {
+    await runHandedBack(env, run, orders, budget, ack);
+  } catch (err) {
+    // Unreported queued attempts are redelivered; continued ones come back through their lease.
+    console.error(`run ${runId}: report failed`, err);
+    if (unacked) for (const d of deliveries) d.message.retry();
+    return;
   }
   // Nothing was granted (duplicates, stale attempts, a cancelled run): done with these messages.
-  if (pending) for (const d of pending) d.message.ack();
+  ack();
 }

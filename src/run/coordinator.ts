@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { compileDag, type Plan } from "../dag/plan";
-import { DagSpecSchema } from "../dag/spec";
+import { storedPlan } from "../dag/compiled";
+import type { Plan } from "../dag/plan";
 import { artifactKey, hasArtifactRef, inlineLimit, isArtifactRef, offloadOutput, resolveOutput } from "../lib/artifacts";
 import type { QueueMessage } from "../queue/messages";
 import { coordinatorFor } from "./client";
@@ -92,12 +92,15 @@ export class RunCoordinator extends DurableObject<Env> {
 
   // ---- RPC -----------------------------------------------------------------
 
-  /** Starts the run, or returns the existing one (idempotent triggering by run id). */
-  async start(input: unknown): Promise<{ created: boolean; run: RunSummary }> {
-    if (this.loaded) return { created: false, run: runSummary(this.loaded.state) };
+  /**
+   * Starts the run, or returns the existing one (idempotent triggering by run
+   * id). With an offer, the trigger gets the first ready tasks as work orders,
+   * already leased to it, like a reporting worker (continuation).
+   */
+  async start(input: unknown): Promise<{ created: boolean; run: RunSummary; orders: WorkOrder[] }> {
+    if (this.loaded) return { created: false, run: runSummary(this.loaded.state), orders: [] };
     const parsed = StartRunInputSchema.parse(input);
-    const spec = DagSpecSchema.parse(JSON.parse(parsed.specJson));
-    const plan = compileDag(spec);
+    const plan = storedPlan(parsed.specJson);
     const header: Omit<RunHeader, "status" | "startedAt" | "endedAt"> = {
       runId: parsed.runId,
       dagId: parsed.dagId,
@@ -110,12 +113,12 @@ export class RunCoordinator extends DurableObject<Env> {
     if (parsed.logicalDate !== undefined) header.logicalDate = parsed.logicalDate;
     if (parsed.parent !== undefined) header.parent = parsed.parent;
     if (parsed.depth !== undefined) header.depth = parsed.depth;
-    const { state, effects } = createRun(header, plan, this.context());
+    const { state, effects } = createRun(header, plan, this.context(), parsed.offer);
     this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('spec', ?), ('schema', ?)", parsed.specJson, SCHEMA_VERSION);
     this.loaded = { state, plan };
     await this.apply(effects);
     // A summary, not the whole view: the trigger path stays small whatever the size of the DAG.
-    return { created: true, run: runSummary(state) };
+    return { created: true, run: runSummary(state), orders: this.orders(effects.handBack) };
   }
 
   /** A worker claims queued attempts it received; refused ones are stale, finished or cancelled. */
@@ -137,7 +140,8 @@ export class RunCoordinator extends DurableObject<Env> {
     if (!this.loaded) return { orders: [], ignored: [] };
     await this.preload(parsed.outcomes.map((o) => o.output));
     // CONTINUATION=off is applied by the consumer, which then offers no capacity.
-    const fx = this.step({ type: "AttemptsFinished", outcomes: parsed.outcomes, capacity: parsed.capacity });
+    const { outcomes, ...offer } = parsed;
+    const fx = this.step({ type: "AttemptsFinished", outcomes, ...offer });
     await this.apply(fx);
     return { orders: this.orders(fx.handBack), ignored: fx.ignored };
   }
@@ -501,7 +505,7 @@ export class RunCoordinator extends DurableObject<Env> {
     const runJson = meta.get("run");
     const specJson = meta.get("spec");
     if (runJson === undefined || specJson === undefined) return;
-    const plan = compileDag(DagSpecSchema.parse(JSON.parse(specJson)));
+    const plan = storedPlan(specJson);
     // Tasks never written are still pending; mapped instances are always written when created.
     const tasks = pendingTasks(plan);
     for (const r of this.rows<{ key: string; v: string }>("SELECT key, v FROM tasks")) {

@@ -67,8 +67,8 @@ export interface ChildOutcome extends WorkRef {
 export type RunEvent =
   /** A worker is about to execute these attempts (queue delivery). */
   | { type: "AttemptsClaimed"; refs: WorkRef[] }
-  /** A worker finished these attempts; it can run up to `capacity` newly ready tasks at once. */
-  | { type: "AttemptsFinished"; outcomes: AttemptOutcome[]; capacity: number }
+  /** A worker finished these attempts; it can run up to `capacity` newly ready tasks at once (see `Offer`). */
+  | ({ type: "AttemptsFinished"; outcomes: AttemptOutcome[] } & Offer)
   | { type: "ChildRunFinished"; child: ChildOutcome }
   /** The coordinator's alarm: retries due, leases expired. */
   | { type: "TimerFired" }
@@ -194,11 +194,28 @@ export function pendingTasks(plan: Plan): Map<string, TaskInstance> {
   return tasks;
 }
 
-/** Creates a run's initial state and starts it: root tasks become ready. */
+/**
+ * What a worker offers to run at once instead of waiting for queue messages
+ * (continuation): up to `capacity` ready attempts, each of which must be able
+ * to time out before `until` (epoch ms), the end of the worker's own time
+ * budget. Whatever is not handed back goes to the queue.
+ */
+export interface Offer {
+  capacity: number;
+  until?: number;
+}
+
+const NO_OFFER: Offer = { capacity: 0 };
+
+/**
+ * Creates a run's initial state and starts it: root tasks become ready. The
+ * caller (a trigger) may offer to run them itself, like a reporting worker.
+ */
 export function createRun(
   header: Omit<RunHeader, "status" | "startedAt" | "endedAt">,
   plan: Plan,
   ctx: MachineContext,
+  offer: Offer = NO_OFFER,
 ): { state: RunState; effects: Effects } {
   const tasks = pendingTasks(plan);
   const state: RunState = { run: { ...header, status: "running", startedAt: ctx.now }, tasks };
@@ -206,7 +223,7 @@ export function createRun(
   tx.fx.runChanged = true;
   // Task rows still pending need no write: a stored run rebuilds them from the plan (see `pendingTasks`).
   tx.touched.push(...plan.roots.map((i) => planned(plan, i)));
-  settle(tx, 0);
+  settle(tx, offer);
   return { state, effects: tx.fx };
 }
 
@@ -223,35 +240,35 @@ export function transition(state: RunState, plan: Plan, event: RunEvent, ctx: Ma
       break;
     case "AttemptsFinished":
       for (const o of event.outcomes) finishAttempt(tx, o);
-      settle(tx, isFinishedRun(state.run.status) ? 0 : event.capacity);
+      settle(tx, isFinishedRun(state.run.status) ? NO_OFFER : event);
       break;
     case "ChildRunFinished":
       childFinished(tx, event.child);
-      settle(tx, 0);
+      settle(tx);
       break;
     case "TimerFired":
       timer(tx);
-      settle(tx, 0);
+      settle(tx);
       break;
     case "CancelRequested":
       cancel(tx, event.reason);
       break;
     case "RetryRequested":
       rerun(tx, (t) => t.status === "failed" || t.status === "upstream_failed" || t.status === "cancelled", false);
-      settle(tx, 0);
+      settle(tx);
       break;
     case "ClearRequested":
       clear(tx, event.taskIds, event.downstream);
-      settle(tx, 0);
+      settle(tx);
       break;
   }
   return tx.fx;
 }
 
 /** After the event: decide what became decidable, dispatch what became ready, end the run if all is done. */
-function settle(tx: Tx, capacity: number): void {
+function settle(tx: Tx, offer: Offer = NO_OFFER): void {
   advance(tx);
-  dispatchReady(tx, capacity);
+  dispatchReady(tx, offer);
   finishIfDone(tx);
 }
 
@@ -706,12 +723,17 @@ function instanceDone(tx: Tx, inst: TaskInstance, p: PlannedTask): void {
   afterTerminal(tx, parent);
 }
 
-/** Hands up to `capacity` ready attempts back to the reporting worker; queues the rest. */
-function dispatchReady(tx: Tx, capacity: number): void {
+/**
+ * Hands up to `offer.capacity` ready attempts back to the worker that offered
+ * them room, those whose timeout ends inside its budget; queues the rest.
+ */
+function dispatchReady(tx: Tx, offer: Offer): void {
   const { ctx, fx } = tx;
-  tx.ready.forEach((t, i) => {
-    if (t.status !== "queued") return; // cancelled or cleared within the same transition
-    if (i < capacity) {
+  let room = offer.capacity;
+  for (const t of tx.ready) {
+    if (t.status !== "queued") continue; // cancelled or cleared within the same transition
+    if (room > 0 && (offer.until === undefined || ctx.now + plannedFor(tx.plan, t).timeoutMs <= offer.until)) {
+      room--;
       startAttempt(tx, t, "continuation");
       fx.handBack.push({ taskKey: t.key, attempt: t.attempt });
     } else {
@@ -719,7 +741,7 @@ function dispatchReady(tx: Tx, capacity: number): void {
       wakeNoLaterThan(fx, t.deadline);
       fx.dispatch.push({ taskKey: t.key, attempt: t.attempt });
     }
-  });
+  }
   tx.ready = [];
 }
 

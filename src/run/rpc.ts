@@ -8,6 +8,12 @@ export const RunTriggerSchema = z.object({
   detail: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** Room a worker offers for attempts to run at once (see `Offer` in machine.ts). */
+export const OfferSchema = z.object({
+  capacity: z.number().int().min(0).max(1_000),
+  until: z.number().int().min(0).optional(),
+});
+
 export const StartRunInputSchema = z.object({
   runId: z.string().min(1).max(64),
   dagId: IdSchema,
@@ -19,6 +25,8 @@ export const StartRunInputSchema = z.object({
   logicalDate: z.string().optional(),
   parent: z.object({ runId: z.string().min(1).max(64), taskKey: z.string().min(1).max(160), attempt: z.number().int().min(1) }).optional(),
   depth: z.number().int().min(0).max(100).optional(),
+  /** The trigger offers to run the first ready tasks itself. */
+  offer: OfferSchema.optional(),
 });
 export type StartRunInput = z.infer<typeof StartRunInputSchema>;
 
@@ -43,9 +51,8 @@ export const AttemptOutcomeSchema = WorkRefSchema.extend({
 });
 
 export const ClaimInputSchema = z.array(WorkRefSchema).max(1_000);
-export const ReportInputSchema = z.object({
+export const ReportInputSchema = OfferSchema.extend({
   outcomes: z.array(AttemptOutcomeSchema).max(1_000),
-  capacity: z.number().int().min(0).max(1_000),
 });
 
 export const ChildFinishedInputSchema = WorkRefSchema.extend({

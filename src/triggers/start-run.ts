@@ -1,10 +1,12 @@
 import { validateRunParams } from "../dag/params";
-import { DagSpecSchema } from "../dag/spec";
+import { storedSpec } from "../dag/compiled";
 import type { SpecIssue } from "../dag/validate";
 import { catalog, latestDagVersion } from "../db/catalog";
 import { newRunId, runIdForKey } from "../lib/ids";
 import { coordinatorFor } from "../run/client";
+import type { Offer } from "../run/machine";
 import type { RunHeader, RunTrigger } from "../run/types";
+import type { WorkOrder } from "../run/work-order";
 import type { RunSummary } from "../run/view";
 
 /** A "start run" command, whatever started it (API, cron, webhook, R2, upstream run, parent run). */
@@ -17,12 +19,14 @@ export interface StartRunCommand {
   logicalDate?: string;
   parent?: NonNullable<RunHeader["parent"]>;
   depth?: number;
+  /** The caller offers to run the run's first ready tasks itself (they come back as `orders`). */
+  offer?: Offer;
 }
 
 export type StartRunResult =
   | { kind: "no_dag" }
   | { kind: "invalid_params"; issues: SpecIssue[] }
-  | { kind: "started" | "existing"; run: RunSummary };
+  | { kind: "started" | "existing"; run: RunSummary; orders: WorkOrder[] };
 
 /**
  * Starts a run of the DAG's latest version after checking the params against
@@ -33,11 +37,11 @@ export type StartRunResult =
 export async function startRun(env: Env, cmd: StartRunCommand): Promise<StartRunResult> {
   const version = await latestDagVersion(catalog(env.CATALOG), cmd.dagId);
   if (!version) return { kind: "no_dag" };
-  const spec = DagSpecSchema.parse(JSON.parse(version.specJson));
+  const spec = storedSpec(version.specJson);
   const params = validateRunParams(spec.params, cmd.params);
   if (!params.ok) return { kind: "invalid_params", issues: params.issues };
   const runId = cmd.runKey === undefined ? newRunId() : await runIdForKey(cmd.dagId, cmd.runKey);
-  const { created, run } = await coordinatorFor(env, runId).start({
+  const { created, run, orders } = await coordinatorFor(env, runId).start({
     runId,
     dagId: cmd.dagId,
     dagVersion: version.version,
@@ -48,6 +52,7 @@ export async function startRun(env: Env, cmd: StartRunCommand): Promise<StartRun
     ...(cmd.logicalDate === undefined ? {} : { logicalDate: cmd.logicalDate }),
     ...(cmd.parent === undefined ? {} : { parent: cmd.parent }),
     ...(cmd.depth === undefined ? {} : { depth: cmd.depth }),
+    ...(cmd.offer === undefined ? {} : { offer: cmd.offer }),
   });
-  return { kind: created ? "started" : "existing", run };
+  return { kind: created ? "started" : "existing", run, orders };
 }

@@ -39,5 +39,8 @@ export function manualQueue() {
     return batches;
   }
 
-  return { pending, deliver, drain, restore: () => spy.mockRestore() };
+  /** How many messages coordinators sent (delivered or not). */
+  const sent = (): number => spy.mock.calls.reduce((n, [messages]) => n + [...messages].length, 0);
+
+  return { pending, deliver, drain, sent, restore: () => spy.mockRestore() };
 }

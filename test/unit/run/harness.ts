@@ -7,6 +7,7 @@ import {
   type Effects,
   type MachineConfig,
   type MachineContext,
+  type Offer,
   type RunEvent,
 } from "../../../src/run/machine";
 import type { RunState, TaskError, TaskInstance, TaskStatus, WorkRef } from "../../../src/run/types";
@@ -26,6 +27,8 @@ export interface ReportOptions {
   ok?: boolean;
   attempt?: number;
   capacity?: number;
+  /** The end of the reporting worker's budget (epoch ms): handed-back tasks must time out before it. */
+  until?: number;
   output?: unknown;
   error?: TaskError;
   startedAt?: number;
@@ -41,6 +44,8 @@ export interface SimOptions {
   params?: Record<string, unknown>;
   /** DAG-level spec fields besides `tasks` (e.g. `onFailure`). */
   dag?: Record<string, unknown>;
+  /** What the trigger offers to run itself (default: nothing, every root task is queued). */
+  offer?: Offer;
 }
 
 /**
@@ -64,6 +69,7 @@ export class Sim {
       { runId: "run-1", dagId: "dag", dagVersion: 1, createdAt: T0, params, trigger: { type: "api" } },
       this.plan,
       this.ctx,
+      options.offer,
     );
     this.state = state;
     this.fx = effects;
@@ -116,8 +122,13 @@ export class Sim {
 
   /** Reports one outcome for a task's current attempt (or the one given). */
   report(id: string, opts: ReportOptions = {}): Effects {
-    const { ok = true, attempt = this.task(id).attempt, capacity = 0, ...rest } = opts;
-    return this.send({ type: "AttemptsFinished", outcomes: [{ taskKey: id, attempt, ok, ...rest }], capacity });
+    const { ok = true, attempt = this.task(id).attempt, capacity = 0, until, ...rest } = opts;
+    return this.send({
+      type: "AttemptsFinished",
+      outcomes: [{ taskKey: id, attempt, ok, ...rest }],
+      capacity,
+      ...(until === undefined ? {} : { until }),
+    });
   }
 
   /** Reports several successes in one batch. */

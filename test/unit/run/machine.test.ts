@@ -405,6 +405,38 @@ describe("continuation", () => {
     expect(fx.dispatch).toEqual([]);
   });
 
+  it("hands back only tasks whose timeout ends inside the worker's budget (`until`); the others are queued", () => {
+    const sim = new Sim({
+      a: SQL,
+      quick: { ...SQL, dependsOn: ["a"], timeoutSeconds: 10 },
+      long: { ...SQL, dependsOn: ["a"], timeoutSeconds: 60 },
+      exact: { ...SQL, dependsOn: ["a"], timeoutSeconds: 30 },
+    });
+    sim.claim();
+    sim.advance(1_000);
+    const fx = sim.report("a", { capacity: 5, until: T0 + 1_000 + 30_000 });
+    expect(keys(fx.handBack)).toEqual(["exact", "quick"]);
+    expect(keys(fx.dispatch)).toEqual(["long"]);
+    expect(sim.task("long").via).toBe("queue");
+  });
+
+  it("a trigger's offer takes the root tasks as leased attempts; the rest of the roots are queued", () => {
+    const roots = { r1: { ...SQL, timeoutSeconds: 5 }, r2: { ...SQL, timeoutSeconds: 5 }, r3: { ...SQL, timeoutSeconds: 5 }, r4: SQL };
+    const sim = new Sim(roots, {}, { offer: { capacity: 2, until: T0 + 25_000 } });
+    const taken = keys(sim.fx.handBack);
+    expect(taken).toHaveLength(2);
+    expect(keys([...sim.fx.handBack, ...sim.fx.dispatch])).toEqual(["r1", "r2", "r3", "r4"]);
+    expect(keys(sim.fx.dispatch)).toContain("r4");
+    for (const id of taken) {
+      expect(sim.status(id)).toBe("running");
+      expect(sim.task(id).deadline).toBe(T0 + 5_000 + DEFAULT_MACHINE_CONFIG.leaseMarginMs);
+    }
+    // r4's default timeout (300 s) would not fit in 25 s even with room left.
+    const wide = new Sim(roots, {}, { offer: { capacity: 10, until: T0 + 25_000 } });
+    expect(keys(wide.fx.handBack)).toEqual(["r1", "r2", "r3"]);
+    expect(keys(wide.fx.dispatch)).toEqual(["r4"]);
+  });
+
   it("never hands back control tasks (they complete inline)", () => {
     const sim = new Sim({ a: SQL, e: { ...EMPTY, dependsOn: ["a"] }, b: { ...SQL, dependsOn: ["e"] } });
     sim.claim();
