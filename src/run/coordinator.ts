@@ -83,10 +83,15 @@ export class RunCoordinator extends DurableObject<Env> {
       delayMs: env.CATALOG_FLUSH_MS,
     });
     void ctx.blockConcurrencyWhile(async () => {
+      // An object that never started a run stores nothing (a GET for an unknown run id leaves no trace).
+      if (!this.hasSchema()) return;
       this.migrate();
       this.load();
-      this.alarmAt = await ctx.storage.getAlarm();
-      await this.preloadArtifacts();
+      // A new object (no run stored yet) has no alarm: only a started run arms one.
+      if (this.loaded) {
+        this.alarmAt = await ctx.storage.getAlarm();
+        await this.preloadArtifacts();
+      }
     });
   }
 
@@ -114,6 +119,7 @@ export class RunCoordinator extends DurableObject<Env> {
     if (parsed.parent !== undefined) header.parent = parsed.parent;
     if (parsed.depth !== undefined) header.depth = parsed.depth;
     const { state, effects } = createRun(header, plan, this.context(), parsed.offer);
+    this.migrate();
     this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('spec', ?), ('schema', ?)", parsed.specJson, SCHEMA_VERSION);
     this.loaded = { state, plan };
     await this.apply(effects);
@@ -213,6 +219,7 @@ export class RunCoordinator extends DurableObject<Env> {
 
   /** An alert's target and summary, for the worker that delivers it. */
   async alert(alertId: string): Promise<AlertRecord | null> {
+    if (!this.loaded) return null;
     const row = this.rows<{ v: string }>("SELECT v FROM alerts WHERE id = ?", alertId)[0];
     return row ? (JSON.parse(row.v) as AlertRecord) : null;
   }
@@ -236,15 +243,14 @@ export class RunCoordinator extends DurableObject<Env> {
   /** Retries due, leases expired, catalog writes and notifications pending: all on the one alarm. */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    if (this.loaded) {
-      // (Artifacts a reloaded object needs were preloaded by the constructor.)
-      await this.apply(this.step({ type: "TimerFired" }));
-      await this.notifyParentIfDue();
-      await this.sendUnsentAlerts();
-    }
+    if (!this.loaded) return; // only a started run arms the alarm
+    // (Artifacts a reloaded object needs were preloaded by the constructor.)
+    await this.apply(this.step({ type: "TimerFired" }));
+    await this.notifyParentIfDue();
+    await this.sendUnsentAlerts();
     await this.history.flushNow();
     const pendingOutbox = this.history.pendingCount();
-    const due = this.loaded ? nextWakeAt(this.loaded.state) : undefined;
+    const due = nextWakeAt(this.loaded.state);
     const later = pendingOutbox > 0 || this.meta("notify_parent") === "pending" ? Date.now() + RETRY_LATER_MS : undefined;
     const next = [due, later].filter((x): x is number => x !== undefined);
     if (next.length > 0) await this.armAlarm(Math.min(...next));
@@ -493,6 +499,10 @@ export class RunCoordinator extends DurableObject<Env> {
     `);
     // No index on `pending`: a flush scanning the rows (every CATALOG_FLUSH_MS) costs less than
     // maintaining an index on every task transition.
+  }
+
+  private hasSchema(): boolean {
+    return this.rows("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'meta'").length > 0;
   }
 
   private meta(key: string): string | undefined {

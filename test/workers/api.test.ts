@@ -1,3 +1,5 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, registerDag, trigger, waitForRun } from "./helpers";
 import { mockHttp } from "./mock-http";
@@ -124,6 +126,11 @@ describe("triggering and reading runs", () => {
     expect((await api("/api/runs/not-a-run-id")).status).toBe(404);
     expect((await api("/api/runs/0123456789abcdef0123456789abcdef/attempts")).status).toBe(404);
     expect((await api("/api/runs/0123456789abcdef0123456789abcdef/cancel", { method: "POST" })).status).toBe(404);
+    // Asking about a run that does not exist stores nothing in the coordinator it reached.
+    const stored = await runInDurableObject(env.RUNS.get(env.RUNS.idFromName("0123456789abcdef0123456789abcdef")), (_, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+    );
+    expect(stored).toEqual([]);
   });
 
   it("is idempotent with runKey: the same key returns the existing run with 200 and starts nothing", async () => {
