@@ -1,4 +1,5 @@
 import { runAttempt } from "../tasks";
+import { TimeoutWatch } from "../tasks/timeouts";
 import type { CoordinatorClient } from "./client";
 import type { Offer } from "./machine";
 import type { WorkOrder } from "./work-order";
@@ -35,6 +36,8 @@ export const DEFAULT_CONTINUATION_MIN = 4;
 
 /** One invocation's continuation budget, shared by every run it works on. */
 export class ContinuationBudget {
+  /** The timeouts of every attempt the invocation runs, on one timer. */
+  readonly timeouts = new TimeoutWatch();
   private attempts = 0;
   private readonly started = Date.now();
   private readonly minCapacity: number;
@@ -82,7 +85,7 @@ export async function runHandedBack(
 ): Promise<void> {
   let next = orders;
   while (next.length > 0) {
-    const outcomes = await Promise.all(next.map((o) => runAttempt(o, env)));
+    const outcomes = await Promise.all(next.map((o) => runAttempt(o, env, budget.timeouts)));
     ({ orders: next } = await run.report({ outcomes, ...budget.offer(outcomes.length) }));
     onReported?.();
   }

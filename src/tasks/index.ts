@@ -11,6 +11,7 @@ import { FUNCTIONS } from "../functions/registry";
 import { createFunctionExecutor } from "./function";
 import { executeHttp } from "./http";
 import { executeSql } from "./sql";
+import { TimeoutWatch } from "./timeouts";
 
 /** Executors of the task types that run on a worker (control types run in the coordinator). */
 const EXECUTORS: Partial<Record<TaskType, Executor>> = {
@@ -49,8 +50,11 @@ function renderTask(task: TaskSpec, scope: ExpressionScope): TaskSpec {
   }
 }
 
-/** Runs one attempt with its timeout; never throws: failures become outcomes. */
-export async function runAttempt(order: WorkOrder, env: Env): Promise<AttemptOutcome> {
+/**
+ * Runs one attempt with its timeout (watched by the invocation's `timeouts`);
+ * never throws: failures become outcomes.
+ */
+export async function runAttempt(order: WorkOrder, env: Env, timeouts: TimeoutWatch = new TimeoutWatch()): Promise<AttemptOutcome> {
   const ref = { taskKey: order.taskKey, attempt: order.attempt };
   const startedAt = Date.now();
   const executor = EXECUTORS[order.task.type];
@@ -59,12 +63,11 @@ export async function runAttempt(order: WorkOrder, env: Env): Promise<AttemptOut
     return { ...ref, ok: false, startedAt, endedAt: Date.now(), error };
   }
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new TaskFailure(`timed out after ${order.timeoutMs / 1_000} s`, "timeout"));
-    }, order.timeoutMs);
+  let expire: (reason: Error) => void = () => undefined;
+  const timeout = new Promise<never>((_, reject) => (expire = reject));
+  const release = timeouts.add(startedAt + order.timeoutMs, () => {
+    controller.abort();
+    expire(new TaskFailure(`timed out after ${order.timeoutMs / 1_000} s`, "timeout"));
   });
   try {
     const work = (async () => {
@@ -91,6 +94,6 @@ export async function runAttempt(order: WorkOrder, env: Env): Promise<AttemptOut
   } catch (err) {
     return { ...ref, ok: false, error: toTaskError(err), startedAt, endedAt: Date.now() };
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    release();
   }
 }
