@@ -25,7 +25,7 @@ export function workloads(quick) {
     { key: "fanout", label: `fanout-${fanN}`, kind: "single", dag: fanout(fanN), tasks: fanN + 2, pollMs: 20, rss: true },
     { key: "diamond", label: `diamond-x${diamondRuns}`, kind: "sequence", dag: diamondDag(), runs: diamondRuns, pollMs: 5 },
     // 5-task chain a -> b -> c -> d -> e, N runs started at once
-    { key: "runs", label: `runs-${runsN}`, kind: "concurrent", dag: { names: ["a", "b", "c", "d", "e"], deps: [[], [0], [1], [2], [3]] }, runs: runsN, pollMs: 25 },
+    { key: "runs", label: `runs-${runsN}`, kind: "concurrent", dag: { names: ["a", "b", "c", "d", "e"], deps: [[], [0], [1], [2], [3]] }, runs: runsN, pollMs: 100 },
   ];
 }
 
