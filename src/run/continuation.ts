@@ -1,6 +1,7 @@
 import { runAttempt } from "../tasks";
+import type { RunStarter } from "../tasks/executor";
 import { TimeoutWatch } from "../tasks/timeouts";
-import type { CoordinatorClient } from "./client";
+import { coordinatorFor, type CoordinatorClient } from "./client";
 import type { Offer } from "./machine";
 import type { WorkOrder } from "./work-order";
 
@@ -71,10 +72,12 @@ export class ContinuationBudget {
 
 /**
  * Runs a run's work orders, reports their outcomes in one call, and runs what
- * the run hands back, until it hands back nothing. `onReported` is called
- * after each report (the consumer acks its messages after the first). A
- * failure is thrown to the caller; the attempts handed to this invocation are
- * leased, so the coordinator's alarm recovers them through the queue.
+ * the run hands back, until it hands back nothing; child runs that its `dag`
+ * tasks start are worked on alongside, with the same budget. `onReported` is
+ * called after each report (the consumer acks its messages after the first).
+ * A failed report is thrown to the caller; the attempts handed to this
+ * invocation are leased, so the coordinator's alarm recovers them through the
+ * queue.
  */
 export async function runHandedBack(
   env: Env,
@@ -83,10 +86,25 @@ export async function runHandedBack(
   budget: ContinuationBudget,
   onReported?: () => void,
 ): Promise<void> {
+  const children: Array<Promise<void>> = [];
+  const runs: RunStarter = {
+    offer: () => budget.offer(0),
+    take: (childRunId, childOrders) => {
+      children.push(
+        runHandedBack(env, coordinatorFor(env, childRunId), childOrders, budget).catch((err: unknown) => {
+          console.error(`run ${childRunId}: running its first tasks failed; their leases will recover them`, err);
+        }),
+      );
+    },
+  };
   let next = orders;
-  while (next.length > 0) {
-    const outcomes = await Promise.all(next.map((o) => runAttempt(o, env, budget.timeouts)));
-    ({ orders: next } = await run.report({ outcomes, ...budget.offer(outcomes.length) }));
-    onReported?.();
+  try {
+    while (next.length > 0) {
+      const outcomes = await Promise.all(next.map((o) => runAttempt(o, env, budget.timeouts, runs)));
+      ({ orders: next } = await run.report({ outcomes, ...budget.offer(outcomes.length) }));
+      onReported?.();
+    }
+  } finally {
+    await Promise.all(children);
   }
 }

@@ -18,9 +18,10 @@ export class ChildRunStarted {
  * `dag` tasks trigger a child run of another DAG, linked both ways: the
  * child records its parent, the task records the child. The child's run key
  * is derived from (parent run, task, attempt), so a redelivered message finds
- * the same child instead of starting another.
+ * the same child instead of starting another. The invocation running the
+ * task may take the child's first tasks, as a trigger takes a new run's.
  */
-export const executeDag: Executor = async (order, { env }) => {
+export const executeDag: Executor = async (order, { env, runs }) => {
   const task = order.task as DagTaskSpec;
   const maxDepth = Number(env.MAX_DAG_DEPTH) > 0 ? Number(env.MAX_DAG_DEPTH) : DEFAULT_MAX_DAG_DEPTH;
   const depth = order.depth + 1;
@@ -37,6 +38,8 @@ export const executeDag: Executor = async (order, { env }) => {
     runKey: `parent:${order.runId}:${order.taskKey}:${order.attempt}`,
     parent: { runId: order.runId, taskKey: order.taskKey, attempt: order.attempt },
     depth,
+    // The invocation running this task may run the child's first tasks too (no queue hop to start it).
+    ...(runs ? { offer: runs.offer() } : {}),
   });
   if (result.kind === "no_dag") throw new TaskFailure(`no DAG '${task.dagId}' is registered`, "config");
   if (result.kind === "invalid_params") {
@@ -45,5 +48,6 @@ export const executeDag: Executor = async (order, { env }) => {
       "invalid_params",
     );
   }
+  if (result.orders.length > 0) runs?.take(result.run.runId, result.orders);
   return new ChildRunStarted(result.run.runId, task.wait !== false);
 };

@@ -6,7 +6,7 @@ import type { AttemptOutcome } from "../run/types";
 import type { WorkOrder } from "../run/work-order";
 import { ChildRunStarted, executeDag } from "./dag";
 import { TaskFailure, toTaskError } from "./errors";
-import type { Executor } from "./executor";
+import type { Executor, RunStarter } from "./executor";
 import { FUNCTIONS } from "../functions/registry";
 import { createFunctionExecutor } from "./function";
 import { executeHttp } from "./http";
@@ -54,7 +54,12 @@ function renderTask(task: TaskSpec, scope: ExpressionScope): TaskSpec {
  * Runs one attempt with its timeout (watched by the invocation's `timeouts`);
  * never throws: failures become outcomes.
  */
-export async function runAttempt(order: WorkOrder, env: Env, timeouts: TimeoutWatch = new TimeoutWatch()): Promise<AttemptOutcome> {
+export async function runAttempt(
+  order: WorkOrder,
+  env: Env,
+  timeouts: TimeoutWatch = new TimeoutWatch(),
+  runs?: RunStarter,
+): Promise<AttemptOutcome> {
   const ref = { taskKey: order.taskKey, attempt: order.attempt };
   const startedAt = Date.now();
   const executor = EXECUTORS[order.task.type];
@@ -78,7 +83,7 @@ export async function runAttempt(order: WorkOrder, env: Env, timeouts: TimeoutWa
       } catch (err) {
         throw new TaskFailure(`template: ${err instanceof Error ? err.message : String(err)}`, "template");
       }
-      return executor({ ...order, task, scope }, { env, signal: controller.signal });
+      return executor({ ...order, task, scope }, { env, signal: controller.signal, ...(runs ? { runs } : {}) });
     })();
     const output = await Promise.race([work, timeout]);
     if (output instanceof ChildRunStarted) {

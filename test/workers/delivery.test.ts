@@ -210,6 +210,40 @@ describe("continuation from the trigger: the request that starts a run runs its 
     ]);
   });
 
+  it("runs a child run's first tasks in the invocation that started it: a parent and its child without a queue message", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    await registerDag("kid", chain(2, { timeoutSeconds: 5 }));
+    await registerDag("kid_parent", { tasks: { kick: { type: "dag", dagId: "kid", timeoutSeconds: 5 } } });
+    const { runId } = await trigger("kid_parent");
+    const parent = await waitForRun(runId);
+    expect(parent.status).toBe("success");
+    const childRunId = taskOf(parent, "kick").childRunId;
+    const child = await waitForRun(childRunId);
+    expect(child.tasks.map((t: any) => t.output)).toEqual([[{ i: 0 }], [{ i: 1 }]]);
+    expect(q.sent()).toBe(0);
+    expect((await attemptsOf(childRunId)).map((a) => [a.taskId, a.status, a.via])).toEqual([
+      ["t0", "success", "continuation"],
+      ["t1", "success", "continuation"],
+    ]);
+  });
+
+  it("a consumer running a dag task also runs the child's first tasks (one queue message for both runs)", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    await registerDag("kid2", chain(2, { timeoutSeconds: 5 }));
+    await registerDag("kid2_parent", { tasks: { kick: { type: "dag", dagId: "kid2" } } });
+    const { runId } = await startQueued("kid2_parent");
+    expect(q.pending).toEqual([{ v: 1, runId, taskKey: "kick", attempt: 1 }]);
+    await q.drain();
+    const parent = await waitForRun(runId);
+    expect(parent.status).toBe("success");
+    const childRunId = taskOf(parent, "kick").childRunId;
+    expect((await waitForRun(childRunId)).status).toBe("success");
+    expect(q.sent()).toBe(1);
+    expect((await attemptsOf(childRunId)).map((a) => a.via)).toEqual(["continuation", "continuation"]);
+  });
+
   it("takes nothing with CONTINUATION=off: the first task goes through the queue", async () => {
     const q = manualQueue();
     cleanups.push(q.restore);
