@@ -127,10 +127,12 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
     const { run, orders } = result;
     if (orders.length > 0) {
       c.executionCtx.waitUntil(
-        runHandedBack(c.env, coordinatorFor(c.env, run.runId), orders, budget).catch((err: unknown) => {
-          // The attempts are leased to this request: the coordinator's alarm sends them to the queue.
-          console.error(`run ${run.runId}: running its first tasks failed; their leases will recover them`, err);
-        }),
+        runHandedBack(c.env, coordinatorFor(c.env, run.runId), orders, budget)
+          .catch((err: unknown) => {
+            // The attempts are leased to this request: the coordinator's alarm sends them to the queue.
+            console.error(`run ${run.runId}: running its first tasks failed; their leases will recover them`, err);
+          })
+          .finally(() => budget.timeouts.close()),
       );
     }
     return c.json({ runId: run.runId, status: run.status, run }, result.kind === "started" ? 201 : 200);

@@ -42,18 +42,23 @@ export async function consumeTasks(
     byRun.set(runId, list);
   }
   const budget = new ContinuationBudget(env, limits);
-  await Promise.all([
-    ...[...byRun].map(([runId, deliveries]) => driveRun(env, runId, deliveries, budget)),
-    ...alerts.map(async (a) => {
-      try {
-        await deliverAlert(env, a.message, a.body);
-      } catch (err) {
-        // The run's coordinator did not answer: deliver the alert later rather than fail the batch.
-        console.error(`alert ${a.body.alertId}: delivery bookkeeping failed, will retry`, err);
-        a.message.retry({ delaySeconds: 5 });
-      }
-    }),
-  ]);
+  try {
+    await Promise.all([
+      ...[...byRun].map(([runId, deliveries]) => driveRun(env, runId, deliveries, budget)),
+      ...alerts.map(async (a) => {
+        try {
+          await deliverAlert(env, a.message, a.body);
+        } catch (err) {
+          // The run's coordinator did not answer: deliver the alert later rather than fail the batch.
+          console.error(`alert ${a.body.alertId}: delivery bookkeeping failed, will retry`, err);
+          a.message.retry({ delaySeconds: 5 });
+        }
+      }),
+    ]);
+  } finally {
+    // The invocation is done: no attempt of it is left to time out.
+    budget.timeouts.close();
+  }
 }
 
 async function driveRun(env: Env, runId: string, deliveries: Delivery[], budget: ContinuationBudget): Promise<void> {

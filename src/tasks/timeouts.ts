@@ -24,6 +24,14 @@ export class TimeoutWatch {
     };
   }
 
+  /** Stops watching (the invocation is done): clears the timer. */
+  close(): void {
+    this.active.clear();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedAt = undefined;
+  }
+
   /** Deadlines still watched. */
   get size(): number {
     return this.active.size;

@@ -59,6 +59,16 @@ describe("TimeoutWatch: every attempt's timeout on one timer", () => {
     setTimeoutSpy.mockRestore();
   });
 
+  it("close() stops everything: no expiry and no timer left", () => {
+    const watch = new TimeoutWatch();
+    const expire = vi.fn();
+    watch.add(Date.now() + 100, expire);
+    watch.close();
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(1_000);
+    expect(expire).not.toHaveBeenCalled();
+  });
+
   it("re-arms for a later deadline after the earliest was released", () => {
     const watch = new TimeoutWatch();
     const expired: string[] = [];
