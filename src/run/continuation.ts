@@ -73,7 +73,8 @@ export class ContinuationBudget {
 /**
  * Runs a run's work orders, reports their outcomes in one call, and runs what
  * the run hands back, until it hands back nothing; child runs that its `dag`
- * tasks start are worked on alongside, with the same budget. `onReported` is
+ * tasks start, and a parent whose child run it ends, are worked on alongside,
+ * with the same budget. `onReported` is
  * called after each report (the consumer acks its messages after the first).
  * A failed report is thrown to the caller; the attempts handed to this
  * invocation are leased, so the coordinator's alarm recovers them through the
@@ -86,13 +87,13 @@ export async function runHandedBack(
   budget: ContinuationBudget,
   onReported?: () => void,
 ): Promise<void> {
-  const children: Array<Promise<void>> = [];
+  const others: Array<Promise<void>> = [];
   const runs: RunStarter = {
     offer: () => budget.offer(0),
-    take: (childRunId, childOrders) => {
-      children.push(
-        runHandedBack(env, coordinatorFor(env, childRunId), childOrders, budget).catch((err: unknown) => {
-          console.error(`run ${childRunId}: running its first tasks failed; their leases will recover them`, err);
+    take: (otherRunId, otherOrders) => {
+      others.push(
+        runHandedBack(env, coordinatorFor(env, otherRunId), otherOrders, budget).catch((err: unknown) => {
+          console.error(`run ${otherRunId}: running the tasks it handed over failed; their leases will recover them`, err);
         }),
       );
     },
@@ -101,10 +102,13 @@ export async function runHandedBack(
   try {
     while (next.length > 0) {
       const outcomes = await Promise.all(next.map((o) => runAttempt(o, env, budget.timeouts, runs)));
-      ({ orders: next } = await run.report({ outcomes, ...budget.offer(outcomes.length) }));
+      const answer = await run.report({ outcomes, ...budget.offer(outcomes.length) });
       onReported?.();
+      next = answer.orders;
+      // The report ended a child run: its parent's next tasks came back with it.
+      if (answer.parent) runs.take(answer.parent.runId, answer.parent.orders);
     }
   } finally {
-    await Promise.all(children);
+    await Promise.all(others);
   }
 }

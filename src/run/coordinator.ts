@@ -16,6 +16,7 @@ import {
   type Effects,
   type MachineConfig,
   type MachineContext,
+  type Offer,
   type RefusedRef,
   type RunEvent,
 } from "./machine";
@@ -49,6 +50,12 @@ export interface AlertRecord extends AlertRequest {
   attempts: number;
   lastError?: string;
   sent: boolean;
+}
+
+/** Work another run (a parent) handed to the worker through this run's answer. */
+export interface HandOff {
+  runId: string;
+  orders: WorkOrder[];
 }
 
 export type CommandResult = { ok: true; run: RunView } | { ok: false; code: "not_found" | "run_not_finished"; message: string };
@@ -141,24 +148,26 @@ export class RunCoordinator extends DurableObject<Env> {
    * ready attempts to run at once (continuation); they come back as work
    * orders, already leased to it.
    */
-  async report(input: unknown): Promise<{ orders: WorkOrder[]; ignored: RefusedRef[] }> {
+  async report(input: unknown): Promise<{ orders: WorkOrder[]; ignored: RefusedRef[]; parent?: HandOff }> {
     const parsed = ReportInputSchema.parse(input);
     if (!this.loaded) return { orders: [], ignored: [] };
     await this.preload(parsed.outcomes.map((o) => o.output));
     // CONTINUATION=off is applied by the consumer, which then offers no capacity.
     const { outcomes, ...offer } = parsed;
     const fx = this.step({ type: "AttemptsFinished", outcomes, ...offer });
-    await this.apply(fx);
-    return { orders: this.orders(fx.handBack), ignored: fx.ignored };
+    // When this report ends a child run, the worker's offer passes to the parent, whose next tasks
+    // come back with the answer (`parent`) instead of going through the queue.
+    const parent = await this.apply(fx, offer);
+    return { orders: this.orders(fx.handBack), ignored: fx.ignored, ...(parent ? { parent } : {}) };
   }
 
   /** A child run started by one of this run's `dag` tasks ended. */
-  async childFinished(input: unknown): Promise<{ ignored: RefusedRef[] }> {
-    const child = ChildFinishedInputSchema.parse(input);
-    if (!this.loaded) return { ignored: [] };
-    const fx = this.step({ type: "ChildRunFinished", child });
+  async childFinished(input: unknown): Promise<{ ignored: RefusedRef[]; orders: WorkOrder[] }> {
+    const { offer, ...child } = ChildFinishedInputSchema.parse(input);
+    if (!this.loaded) return { ignored: [], orders: [] };
+    const fx = this.step(offer === undefined ? { type: "ChildRunFinished", child } : { type: "ChildRunFinished", child, offer });
     await this.apply(fx);
-    return { ignored: fx.ignored };
+    return { ignored: fx.ignored, orders: this.orders(fx.handBack) };
   }
 
   async cancel(reason?: string): Promise<RunView | null> {
@@ -327,10 +336,14 @@ export class RunCoordinator extends DurableObject<Env> {
     return refs.map((r) => workOrder(run.state, run.plan, r)).filter((o): o is WorkOrder => o !== undefined);
   }
 
-  /** Persists what a transition changed, then sends, arms, notifies and flushes. */
-  private async apply(fx: Effects): Promise<void> {
+  /**
+   * Persists what a transition changed, then sends, arms, notifies and flushes.
+   * `parentOffer`: when the run ends, the room passed on to its parent; what the
+   * parent hands back is returned.
+   */
+  private async apply(fx: Effects, parentOffer?: Offer): Promise<HandOff | undefined> {
     const run = this.loaded;
-    if (!run) return;
+    if (!run) return undefined;
     const { state } = run;
     const { runId } = state.run;
     await this.offloadLargeOutputs(fx);
@@ -400,11 +413,12 @@ export class RunCoordinator extends DurableObject<Env> {
           ),
       );
     }
-    if (fx.finished !== undefined) await this.notifyParentIfDue();
+    const handOff = fx.finished !== undefined ? await this.notifyParentIfDue(parentOffer) : undefined;
     // A run that ended has nothing left to coalesce with: its history goes to the catalog now
     // (a failure arms the alarm to retry), so no in-memory timer is left behind.
     if (fx.finished !== undefined) this.ctx.waitUntil(this.history.flushNow());
     else this.history.schedule();
+    return handOff;
   }
 
   /**
@@ -427,21 +441,28 @@ export class RunCoordinator extends DurableObject<Env> {
     }
   }
 
-  /** Tells the parent run (if any) that this run ended; retried from the alarm until it answers. */
-  private async notifyParentIfDue(): Promise<void> {
+  /**
+   * Tells the parent run (if any) that this run ended; retried from the alarm
+   * until it answers. With an offer (a worker's, passed on), the parent's
+   * newly ready tasks come back leased to that worker.
+   */
+  private async notifyParentIfDue(offer?: Offer): Promise<HandOff | undefined> {
     const run = this.loaded?.state.run;
-    if (!run?.parent || !isFinishedRun(run.status) || this.meta("notify_parent") !== "pending") return;
+    if (!run?.parent || !isFinishedRun(run.status) || this.meta("notify_parent") !== "pending") return undefined;
     try {
-      await coordinatorFor(this.env, run.parent.runId).childFinished({
+      const { orders } = await coordinatorFor(this.env, run.parent.runId).childFinished({
         taskKey: run.parent.taskKey,
         attempt: run.parent.attempt,
         childRunId: run.runId,
         status: run.status,
+        ...(offer === undefined ? {} : { offer }),
       });
       this.sql("INSERT OR REPLACE INTO meta (k, v) VALUES ('notify_parent', 'done')");
+      return orders.length > 0 ? { runId: run.parent.runId, orders } : undefined;
     } catch (err) {
       console.error(`run ${run.runId}: telling parent ${run.parent.runId} failed; the alarm retries`, err);
       await this.armAlarm(Date.now() + RETRY_LATER_MS);
+      return undefined;
     }
   }
 

@@ -69,7 +69,8 @@ export type RunEvent =
   | { type: "AttemptsClaimed"; refs: WorkRef[] }
   /** A worker finished these attempts; it can run up to `capacity` newly ready tasks at once (see `Offer`). */
   | ({ type: "AttemptsFinished"; outcomes: AttemptOutcome[] } & Offer)
-  | { type: "ChildRunFinished"; child: ChildOutcome }
+  /** A child run ended; the worker that ran its last task may offer room for what becomes ready here. */
+  | { type: "ChildRunFinished"; child: ChildOutcome; offer?: Offer }
   /** The coordinator's alarm: retries due, leases expired. */
   | { type: "TimerFired" }
   | { type: "CancelRequested"; reason?: string }
@@ -244,7 +245,7 @@ export function transition(state: RunState, plan: Plan, event: RunEvent, ctx: Ma
       break;
     case "ChildRunFinished":
       childFinished(tx, event.child);
-      settle(tx);
+      settle(tx, isFinishedRun(state.run.status) ? NO_OFFER : event.offer);
       break;
     case "TimerFired":
       timer(tx);

@@ -58,6 +58,8 @@ export const ReportInputSchema = OfferSchema.extend({
 export const ChildFinishedInputSchema = WorkRefSchema.extend({
   childRunId: z.string().min(1).max(64),
   status: z.enum(["success", "failed", "cancelled"]),
+  /** Room offered by the worker that ran the child's last task (the child passes it on). */
+  offer: OfferSchema.optional(),
 });
 
 export const ClearInputSchema = z.object({

@@ -210,14 +210,20 @@ describe("continuation from the trigger: the request that starts a run runs its 
     ]);
   });
 
-  it("runs a child run's first tasks in the invocation that started it: a parent and its child without a queue message", async () => {
+  it("runs a child run in the invocation that started it, and the parent's next task after it: no queue message", async () => {
     const q = manualQueue();
     cleanups.push(q.restore);
     await registerDag("kid", chain(2, { timeoutSeconds: 5 }));
-    await registerDag("kid_parent", { tasks: { kick: { type: "dag", dagId: "kid", timeoutSeconds: 5 } } });
+    await registerDag("kid_parent", {
+      tasks: {
+        kick: { type: "dag", dagId: "kid", timeoutSeconds: 5 },
+        after: { type: "sql", sql: "SELECT 'after' AS step", dependsOn: ["kick"], timeoutSeconds: 5 },
+      },
+    });
     const { runId } = await trigger("kid_parent");
     const parent = await waitForRun(runId);
     expect(parent.status).toBe("success");
+    expect(taskOf(parent, "after").output).toEqual([{ step: "after" }]);
     const childRunId = taskOf(parent, "kick").childRunId;
     const child = await waitForRun(childRunId);
     expect(child.tasks.map((t: any) => t.output)).toEqual([[{ i: 0 }], [{ i: 1 }]]);
@@ -225,6 +231,11 @@ describe("continuation from the trigger: the request that starts a run runs its 
     expect((await attemptsOf(childRunId)).map((a) => [a.taskId, a.status, a.via])).toEqual([
       ["t0", "success", "continuation"],
       ["t1", "success", "continuation"],
+    ]);
+    // The child's last report handed the parent's `after` to the same worker.
+    expect((await attemptsOf(runId)).map((a) => [a.taskId, a.status, a.via])).toEqual([
+      ["kick", "success", "continuation"],
+      ["after", "success", "continuation"],
     ]);
   });
 

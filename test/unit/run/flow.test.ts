@@ -758,6 +758,19 @@ describe("child DAG runs", () => {
     expect(fx.dispatch).toEqual([{ taskKey: "after", attempt: 1 }]);
   });
 
+  it("with the offer of the worker that ended the child, downstream comes back leased to that worker", () => {
+    const sim = waiting();
+    const fx = sim.send({
+      type: "ChildRunFinished",
+      child: { taskKey: "child", attempt: 1, childRunId: "c1", status: "success" },
+      offer: { capacity: 4, until: sim.ctx.now + 25_000 + 300_000 },
+    });
+    expect(fx.handBack).toEqual([{ taskKey: "after", attempt: 1 }]);
+    expect(fx.dispatch).toEqual([]);
+    expect(sim.status("after")).toBe("running");
+    expect(sim.task("after").via).toBe("continuation");
+  });
+
   it("a failed child fails the task, after its retries", () => {
     const sim = waiting({ retries: ONE_RETRY });
     sim.send({ type: "ChildRunFinished", child: { taskKey: "child", attempt: 1, childRunId: "c1", status: "failed" } });
