@@ -74,11 +74,10 @@ export class ContinuationBudget {
  * Runs a run's work orders, reports their outcomes in one call, and runs what
  * the run hands back, until it hands back nothing; child runs that its `dag`
  * tasks start, and a parent whose child run it ends, are worked on alongside,
- * with the same budget. `onReported` is
- * called after each report (the consumer acks its messages after the first).
- * A failed report is thrown to the caller; the attempts handed to this
- * invocation are leased, so the coordinator's alarm recovers them through the
- * queue.
+ * with the same budget. `onReported` is called after each report (the
+ * consumer acks its messages after the first). A failed report is thrown to
+ * the caller; the attempts handed to this invocation are leased, so the
+ * coordinator's alarm recovers them through the queue.
  */
 export async function runHandedBack(
   env: Env,
