@@ -16,12 +16,7 @@ interface Compiled {
 const cache = new BoundedCache<string, Compiled>(64);
 
 function entry(specJson: string): Compiled {
-  let hit = cache.get(specJson);
-  if (!hit) {
-    hit = { spec: DagSpecSchema.parse(JSON.parse(specJson)) };
-    cache.set(specJson, hit);
-  }
-  return hit;
+  return cache.getOrSet(specJson, (json) => ({ spec: DagSpecSchema.parse(JSON.parse(json)) }));
 }
 
 /** The spec of a stored DAG version (JSON written by the catalog after validation). */

@@ -36,6 +36,15 @@ export class BoundedCache<K, V> {
     }
   }
 
+  /** The cached value, or `make(key)` stored first (a value of `undefined` is never cached). */
+  getOrSet(key: K, make: (key: K) => V): V {
+    const hit = this.get(key);
+    if (hit !== undefined) return hit;
+    const value = make(key);
+    this.set(key, value);
+    return value;
+  }
+
   has(key: K): boolean {
     return this.#entries.has(key);
   }

@@ -150,11 +150,7 @@ const compiled = new BoundedCache<string, CompiledExpression | ExpressionError>(
  * be compiled. Results, failures included, are cached by source text.
  */
 export function tryCompileExpression(source: string): CompiledExpression | ExpressionError {
-  const hit = compiled.get(source);
-  if (hit !== undefined) return hit;
-  const result = compileUncached(source);
-  compiled.set(source, result);
-  return result;
+  return compiled.getOrSet(source, compileUncached);
 }
 
 /** Compiles an expression; throws `ExpressionError` (with the position) if it is invalid. */

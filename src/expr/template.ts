@@ -152,11 +152,7 @@ function asText(value: unknown): string {
 // Parsing
 
 function parseTemplate(text: string): ParsedTemplate {
-  const hit = templates.get(text);
-  if (hit !== undefined) return hit;
-  const parsed = parseUncached(text);
-  templates.set(text, parsed);
-  return parsed;
+  return templates.getOrSet(text, parseUncached);
 }
 
 function parseUncached(text: string): ParsedTemplate {
@@ -255,11 +251,7 @@ function asBinding(value: unknown): unknown {
 }
 
 function parseSql(sql: string): ParsedSql {
-  const hit = sqlTemplates.get(sql);
-  if (hit !== undefined) return hit;
-  const parsed = parseSqlUncached(sql);
-  sqlTemplates.set(sql, parsed);
-  return parsed;
+  return sqlTemplates.getOrSet(sql, parseSqlUncached);
 }
 
 /**

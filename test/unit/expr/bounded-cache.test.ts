@@ -23,6 +23,16 @@ describe("BoundedCache", () => {
     expect(cache.get("a")).toBe(2);
   });
 
+  it("getOrSet computes a missing value once and serves it from then on", () => {
+    const cache = new BoundedCache<string, { n: number }>(2);
+    let made = 0;
+    const make = (key: string) => ({ n: key.length + made++ });
+    const first = cache.getOrSet("abc", make);
+    expect(cache.getOrSet("abc", make)).toBe(first);
+    expect(made).toBe(1);
+    expect(first).toEqual({ n: 3 });
+  });
+
   it("rejects a capacity below 1", () => {
     expect(() => new BoundedCache<string, number>(0)).toThrow(RangeError);
   });
