@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
 import { execFileSync } from "node:child_process";
-import { ROOT, killAllSync, removeTempDirsSync } from "./lib/procs.mjs";
+import { ROOT, killAllSync, removeTempDirsSync, waitForQuiet } from "./lib/procs.mjs";
 import { ALL_SYSTEMS } from "./lib/systems.mjs";
 import { workloads as allWorkloads, WORKLOAD_ALIASES, runWorkload, warmUp, median } from "./lib/workloads.mjs";
 
@@ -152,9 +152,12 @@ for (let rep = 1; rep <= opts.repeat; rep++) {
         if (s.broken || (s.only && !s.only.includes(w.key))) continue;
         const entry = { rep, workload: w.label, key: w.key, series: s.label };
         try {
+          // What the previous series left running (history writes, instances finishing) must not be timed here.
+          entry.settled_ms = opts.quick ? 0 : await waitForQuiet();
           entry.metrics = await runWorkload(w, s.inst, s.client, { timeoutMs: opts.timeout });
           const retried = entry.metrics.start_retries ? ` [${entry.metrics.start_retries} start(s) retried after a worker restart]` : "";
-          log(`  [rep ${rep}] ${w.label.padEnd(13)} ${s.label.padEnd(29)} ${summary(w.key, entry.metrics)}${retried}`);
+          const settled = entry.settled_ms >= 1_000 ? ` (waited ${(entry.settled_ms / 1000).toFixed(1)} s for a quiet machine)` : "";
+          log(`  [rep ${rep}] ${w.label.padEnd(13)} ${s.label.padEnd(29)} ${summary(w.key, entry.metrics)}${retried}${settled}`);
         } catch (e) {
           entry.error = e.message;
           if (e.metrics) entry.metrics = e.metrics;

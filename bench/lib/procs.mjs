@@ -292,3 +292,30 @@ export async function rssSampler(rootPid, everyMs = 50) {
     },
   };
 }
+
+// ---- waiting for a quiet machine ------------------------------------------------------
+
+/** Busy and total jiffies of all CPUs, from /proc/stat. */
+function cpuTimes() {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0]; // "cpu  user nice system idle iowait irq softirq steal ..."
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = v[3] + (v[4] ?? 0);
+  const total = v.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/**
+ * Waits until the whole machine has been mostly idle for one window: a system that is still
+ * working after its last measured run (writing history, finishing instances, compacting storage)
+ * must not slow down the next series measured on the same cores. Returns the time waited (ms).
+ */
+export async function waitForQuiet({ windowMs = 300, busyBelow = 0.15, maxMs = 20_000 } = {}) {
+  const t0 = Date.now();
+  for (;;) {
+    const a = cpuTimes();
+    await sleep(windowMs);
+    const b = cpuTimes();
+    const busy = (b.busy - a.busy) / Math.max(1, b.total - a.total);
+    if (busy < busyBelow || Date.now() - t0 >= maxMs) return Date.now() - t0;
+  }
+}
