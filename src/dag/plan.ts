@@ -37,6 +37,8 @@ export interface Plan {
   roots: number[];
   /** DAG-level failure alert. */
   onFailure?: AlertTarget;
+  /** Run concurrency: attempts queued or running on workers at once (see `DagSpec.maxActiveTasks`). */
+  maxActiveTasks?: number;
 }
 
 export const DEFAULT_RETRY: ResolvedRetry = {
@@ -134,5 +136,6 @@ export function compileDag(spec: DagSpec): Plan {
     roots: tasks.filter((t) => t.upstream.length === 0 && t.fallbackFor === undefined).map((t) => t.index),
   };
   if (spec.onFailure) plan.onFailure = spec.onFailure;
+  if (spec.maxActiveTasks !== undefined) plan.maxActiveTasks = spec.maxActiveTasks;
   return plan;
 }

@@ -192,6 +192,11 @@ export const DagSpecSchema = z
     params: ParamsSpecSchema.optional(),
     /** Alert for every task that finally fails and for the run failing. */
     onFailure: AlertTargetSchema.optional(),
+    /**
+     * Run concurrency (Airflow's `max_active_tasks`): at most this many attempts of a run are queued
+     * or running on workers at once; tasks ready beyond it wait as `scheduled`, oldest first.
+     */
+    maxActiveTasks: z.number().int().min(1).max(10_000).optional(),
     tasks: z
       .record(IdSchema, TaskSpecSchema)
       .refine((tasks) => Object.keys(tasks).length > 0, { message: "a DAG needs at least one task" }),

@@ -266,9 +266,13 @@ export function transition(state: RunState, plan: Plan, event: RunEvent, ctx: Ma
   return tx.fx;
 }
 
-/** After the event: decide what became decidable, dispatch what became ready, end the run if all is done. */
+/**
+ * After the event: decide what became decidable, give free slots of the run's
+ * concurrency to scheduled tasks, dispatch what became ready, end the run if all is done.
+ */
 function settle(tx: Tx, offer: Offer = NO_OFFER): void {
   advance(tx);
+  fillSlots(tx);
   dispatchReady(tx, offer);
   finishIfDone(tx);
 }
@@ -478,6 +482,7 @@ function setTerminal(t: TaskInstance, status: TaskStatus, at: number): void {
   t.endedAt = at;
   delete t.deadline;
   delete t.retryAt;
+  delete t.scheduledAt;
 }
 
 /** Marks a task's next attempt queued (not yet sent). */
@@ -589,9 +594,19 @@ function failWithoutAttempt(tx: Tx, t: TaskInstance, error: TaskError): void {
   afterTerminal(tx, t);
 }
 
-/** Starts an instance's next attempt: inline for control tasks, else into `ready`. */
+/**
+ * Starts an instance's next attempt: inline for control tasks, else into `ready`
+ * (or, when the run limits its concurrency, `scheduled` until `fillSlots` gives it a slot).
+ */
 function runInstance(tx: Tx, t: TaskInstance, p: PlannedTask): void {
   const { ctx, fx } = tx;
+  if (!p.control && tx.plan.maxActiveTasks !== undefined) {
+    t.status = "scheduled";
+    t.scheduledAt = ctx.now;
+    delete t.retryAt;
+    fx.changedTasks.add(t.key);
+    return;
+  }
   queueAttempt(t, ctx);
   fx.changedTasks.add(t.key);
   if (!p.control) {
@@ -722,6 +737,40 @@ function instanceDone(tx: Tx, inst: TaskInstance, p: PlannedTask): void {
     setTerminal(parent, "success", tx.ctx.now);
   }
   afterTerminal(tx, parent);
+}
+
+/**
+ * An attempt holding one of the run's slots: queued or running on a worker (not a mapped task's
+ * parent, a task whose fallback runs in its place, or a `dag` task waiting for its child run).
+ */
+function holdsSlot(t: TaskInstance): boolean {
+  return (t.status === "queued" || t.status === "running") && t.mapped === undefined && !t.waitingForFallback && !t.waiting;
+}
+
+/**
+ * Run concurrency (`maxActiveTasks`): queues scheduled tasks, oldest first, while
+ * fewer attempts than the limit hold a slot. The one place that grants slots, so a
+ * task reaches a worker through the queue or by continuation only once it has one.
+ * One pass over the run's tasks per event, and only for DAGs that set a limit.
+ */
+function fillSlots(tx: Tx): void {
+  const limit = tx.plan.maxActiveTasks;
+  if (limit === undefined || isFinishedRun(tx.state.run.status)) return;
+  let active = 0;
+  const waiting: TaskInstance[] = [];
+  for (const t of tx.state.tasks.values()) {
+    if (t.status === "scheduled") waiting.push(t);
+    else if (holdsSlot(t)) active++;
+  }
+  if (waiting.length === 0 || active >= limit) return;
+  // Stable sort: tasks that became ready together keep the plan's order (and mapped instances theirs).
+  waiting.sort((a, b) => (a.scheduledAt ?? 0) - (b.scheduledAt ?? 0));
+  for (const t of waiting.slice(0, limit - active)) {
+    delete t.scheduledAt;
+    queueAttempt(t, tx.ctx);
+    tx.fx.changedTasks.add(t.key);
+    tx.ready.push(t);
+  }
 }
 
 /**
@@ -856,6 +905,7 @@ function resetInstance(tx: Tx, t: TaskInstance, abandonActive: boolean): void {
   delete t.endedAt;
   delete t.deadline;
   delete t.retryAt;
+  delete t.scheduledAt;
   delete t.fallbackUsed;
   delete t.waitingForFallback;
   delete t.childRunId;

@@ -8,6 +8,8 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const TASK_STATUSES = [
   "pending",
+  /** Ready, waiting for a free slot of the run's `maxActiveTasks`. */
+  "scheduled",
   "queued",
   "running",
   "up_for_retry",
@@ -85,6 +87,8 @@ export interface TaskInstance {
   /** Attempts abandoned because their lease expired (worker lost). */
   lost: number;
   via?: Via;
+  /** When the task became ready and started waiting for a slot (`scheduled`). */
+  scheduledAt?: number;
   /** When the current attempt was queued / started. */
   attemptQueuedAt?: number;
   attemptStartedAt?: number;

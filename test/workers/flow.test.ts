@@ -227,6 +227,47 @@ describe("dynamic task mapping", () => {
       expect(peak).toBe(2);
     });
   }
+
+  for (const continuation of ["on", "off"]) {
+    it(`never has more than maxActiveTasks attempts of a run on workers at once (continuation ${continuation})`, async () => {
+      const q = manualQueue();
+      cleanups.push(q.restore);
+      let inFlight = 0;
+      let peak = 0;
+      const http = mockHttp(async () => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, 15));
+        inFlight -= 1;
+        return Response.json({ ok: true });
+      });
+      cleanups.push(http.restore);
+      const tasks: Record<string, unknown> = {};
+      for (let i = 1; i <= 6; i++) tasks[`p${i}`] = { type: "http", request: { url: `https://mock.test/p${i}` } };
+      await registerDag("run_limited", { maxActiveTasks: 2, tasks });
+      const { runId } = await trigger("run_limited");
+      const first = await api(`/api/runs/${runId}`);
+      expect(first.body.tasks.map((t: any) => t.status)).toEqual(["queued", "queued", "scheduled", "scheduled", "scheduled", "scheduled"]);
+      const testEnv = { ...env, CONTINUATION: continuation };
+      const inflight = new Set<Promise<unknown>>();
+      for (let i = 0; i < 500; i++) {
+        if (q.pending.length > 0) {
+          const delivery: Promise<unknown> = q.deliver({ env: testEnv }).finally(() => inflight.delete(delivery));
+          inflight.add(delivery);
+        }
+        const { body } = await api(`/api/runs/${runId}`);
+        if (body.status !== "running") break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await Promise.all(inflight);
+      const run = await waitForRun(runId);
+      expect(run.status).toBe("success");
+      expect(http.calls).toHaveLength(6);
+      expect(peak).toBe(2);
+      // Each task ran once: a scheduled task got its first attempt only when a slot was free.
+      expect(run.tasks.map((t: any) => t.attempts)).toEqual([1, 1, 1, 1, 1, 1]);
+    });
+  }
 });
 
 describe("fallbacks and failure alerts", () => {

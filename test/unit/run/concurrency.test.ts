@@ -1,0 +1,144 @@
+import { describe, expect, it } from "vitest";
+import { validateDagSpec } from "../../../src/dag/validate";
+import { EMPTY, keys, Sim, SQL } from "./harness";
+
+/**
+ * Run concurrency (`maxActiveTasks`, Airflow's `max_active_tasks`): at most N
+ * attempts of a run are queued or running on workers at once; tasks ready
+ * beyond that wait as `scheduled`, oldest first, whether the next attempt
+ * would go through the queue or back to a reporting worker (continuation).
+ */
+
+const ONE_RETRY = { limit: 1, delaySeconds: 1, jitter: false } as const;
+const PARALLEL = ["p1", "p2", "p3", "p4", "p5", "p6"];
+
+/** `start`, then six parallel tasks, then an `empty` join. */
+function fanOut(): Record<string, unknown> {
+  const tasks: Record<string, unknown> = { start: SQL };
+  for (const id of PARALLEL) tasks[id] = { ...SQL, dependsOn: ["start"] };
+  tasks.join = { ...EMPTY, dependsOn: PARALLEL };
+  return tasks;
+}
+
+/** Attempts holding a slot: queued or running on a worker (a mapped task's parent is not an attempt). */
+function holdingSlots(sim: Sim): string[] {
+  return [...sim.state.tasks.values()]
+    .filter((t) => (t.status === "queued" || t.status === "running") && t.mapped === undefined)
+    .map((t) => t.key);
+}
+
+describe("maxActiveTasks", () => {
+  it("queues two of six ready tasks and schedules the rest; each finish queues the oldest scheduled one", () => {
+    const sim = new Sim(fanOut(), {}, { dag: { maxActiveTasks: 2 } });
+    sim.claim();
+    const fx = sim.report("start");
+    expect(keys(fx.dispatch)).toEqual(["p1", "p2"]);
+    expect(PARALLEL.map((id) => sim.status(id))).toEqual(["queued", "queued", "scheduled", "scheduled", "scheduled", "scheduled"]);
+    // A scheduled task has no attempt yet: nothing was sent or leased for it.
+    expect(sim.task("p3").attempt).toBe(0);
+
+    let most = 0;
+    const dispatched: string[] = [];
+    while (sim.outbox.length > 0) {
+      // Finish the newest queued task first, so slots free up out of order.
+      const ref = sim.outbox[sim.outbox.length - 1]!;
+      sim.claim(ref.taskKey);
+      most = Math.max(most, holdingSlots(sim).length);
+      const after = sim.report(ref.taskKey);
+      dispatched.push(...after.dispatch.map((r) => r.taskKey));
+      most = Math.max(most, holdingSlots(sim).length);
+    }
+    expect(most).toBe(2);
+    // Slots went to the scheduled tasks in the order they became ready.
+    expect(dispatched).toEqual(["p3", "p4", "p5", "p6"]);
+    expect(sim.status("join")).toBe("success");
+    expect(sim.state.run.status).toBe("success");
+  });
+
+  it("continuation hands back only as many attempts as there are free slots", () => {
+    const sim = new Sim(fanOut(), {}, { dag: { maxActiveTasks: 2 } });
+    sim.claim();
+    const first = sim.report("start", { capacity: 4 });
+    expect(keys(first.handBack)).toEqual(["p1", "p2"]);
+    expect(first.dispatch).toEqual([]);
+    expect(sim.status("p3")).toBe("scheduled");
+
+    const next = sim.report("p1", { capacity: 4 });
+    expect(keys(next.handBack)).toEqual(["p3"]);
+    expect(next.dispatch).toEqual([]);
+    expect(holdingSlots(sim).sort()).toEqual(["p2", "p3"]);
+  });
+
+  it("a task waiting for its retry gives up its slot; when the retry is due it waits behind older scheduled tasks", () => {
+    const sim = new Sim(
+      { a: { ...SQL, retries: ONE_RETRY }, b: SQL, c: SQL, d: SQL },
+      {},
+      { dag: { maxActiveTasks: 2 } },
+    );
+    expect(keys(sim.fx.dispatch)).toEqual(["a", "b"]);
+    sim.claim();
+    const failed = sim.report("a", { ok: false, error: { message: "boom" } });
+    expect(sim.status("a")).toBe("up_for_retry");
+    expect(keys(failed.dispatch)).toEqual(["c"]);
+
+    sim.advance(1_000);
+    const due = sim.fire();
+    // b and c hold both slots: the retry is scheduled behind d, which has waited since the start.
+    expect(due.dispatch).toEqual([]);
+    expect(sim.status("a")).toBe("scheduled");
+    sim.claim();
+    expect(keys(sim.report("b").dispatch)).toEqual(["d"]);
+    expect(sim.report("c").dispatch).toEqual([{ taskKey: "a", attempt: 2 }]);
+    sim.drain();
+    expect(sim.state.run.status).toBe("success");
+  });
+
+  it("control tasks never wait for a slot", () => {
+    const sim = new Sim({ a: SQL, b: SQL, e: EMPTY, after: { ...EMPTY, dependsOn: ["e"] } }, {}, { dag: { maxActiveTasks: 1 } });
+    expect(sim.fx.dispatch).toEqual([{ taskKey: "a", attempt: 1 }]);
+    expect(sim.statuses()).toEqual({ a: "queued", b: "scheduled", e: "success", after: "success" });
+  });
+
+  it("mapped instances share the run's slots", () => {
+    const sim = new Sim(
+      {
+        src: SQL,
+        m: { type: "function", function: "echo", dependsOn: ["src"], map: { over: "tasks.src.output", maxActive: 5 } },
+        other: SQL,
+      },
+      {},
+      { dag: { maxActiveTasks: 2 } },
+    );
+    expect(keys(sim.fx.dispatch)).toEqual(["other", "src"]);
+    sim.claim();
+    sim.report("src", { output: [0, 1, 2, 3, 4] });
+    // `other` still holds a slot: one instance may start.
+    expect(holdingSlots(sim).sort()).toEqual(["m[0]", "other"]);
+    let most = 0;
+    while (sim.outbox.length > 0) {
+      const ref = sim.outbox[0]!;
+      sim.claim(ref.taskKey);
+      sim.report(ref.taskKey);
+      most = Math.max(most, holdingSlots(sim).length);
+    }
+    expect(most).toBe(2);
+    expect(sim.status("m")).toBe("success");
+    sim.report("other");
+    expect(sim.state.run.status).toBe("success");
+  });
+
+  it("cancelling the run ends scheduled tasks without recording an attempt for them", () => {
+    const sim = new Sim({ a: SQL, b: SQL, c: SQL }, {}, { dag: { maxActiveTasks: 1 } });
+    const fx = sim.send({ type: "CancelRequested", reason: "stop" });
+    expect(sim.statuses()).toEqual({ a: "cancelled", b: "cancelled", c: "cancelled" });
+    expect(fx.attempts.map((r) => [r.taskKey, r.attempt, r.status])).toEqual([["a", 1, "cancelled"]]);
+  });
+
+  it("is a positive integer", () => {
+    for (const bad of [0, 1.5, -1, "2"]) {
+      const result = validateDagSpec({ maxActiveTasks: bad, tasks: { a: SQL } });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.issues.map((i) => i.path)).toEqual(["maxActiveTasks"]);
+    }
+  });
+});
