@@ -153,6 +153,8 @@ interface Tx {
   touched: PlannedTask[];
   /** Mapped tasks whose instances are being started (instances of control tasks finish inside that loop). */
   starting: Set<string>;
+  /** Tasks that started waiting for a slot in this transition (`maxActiveTasks`). */
+  scheduled: TaskInstance[];
 }
 
 function wakeNoLaterThan(fx: Effects, at: number): void {
@@ -229,7 +231,7 @@ export function createRun(
 }
 
 function newTx(state: RunState, plan: Plan, ctx: MachineContext): Tx {
-  return { state, plan, ctx, fx: emptyEffects(), ready: [], touched: [], starting: new Set() };
+  return { state, plan, ctx, fx: emptyEffects(), ready: [], touched: [], starting: new Set(), scheduled: [] };
 }
 
 /** Applies one event to a run. Mutates `state`; returns what changed and what to do. */
@@ -605,6 +607,7 @@ function runInstance(tx: Tx, t: TaskInstance, p: PlannedTask): void {
     t.scheduledAt = ctx.now;
     delete t.retryAt;
     fx.changedTasks.add(t.key);
+    tx.scheduled.push(t);
     return;
   }
   queueAttempt(t, ctx);
@@ -748,28 +751,74 @@ function holdsSlot(t: TaskInstance): boolean {
 }
 
 /**
+ * Who holds the run's slots and who waits for one, kept in memory beside the state (rebuilt from
+ * the tasks after a reload), so a report costs the same whether 10 or 10,000 tasks wait.
+ */
+interface SlotBook {
+  /** Attempts holding a slot: never more than `maxActiveTasks`, since only `fillSlots` grants one. */
+  holders: Set<string>;
+  /** Scheduled tasks, oldest first. An entry whose task has left `scheduled` (or was scheduled again later) is skipped. */
+  waiting: Array<{ key: string; at: number }>;
+  next: number;
+}
+
+const slotBooks = new WeakMap<RunState, SlotBook>();
+
+/** The order in which tasks that became ready together get slots: the plan's, mapped instances by index. */
+function runOrder(plan: Plan, a: TaskInstance, b: TaskInstance): number {
+  return plannedFor(plan, a).index - plannedFor(plan, b).index || (a.mapIndex ?? -1) - (b.mapIndex ?? -1);
+}
+
+function slotBook(tx: Tx): SlotBook {
+  let book = slotBooks.get(tx.state);
+  if (!book) {
+    const holders = new Set<string>();
+    const scheduled: TaskInstance[] = [];
+    for (const t of tx.state.tasks.values()) {
+      if (holdsSlot(t)) holders.add(t.key);
+      else if (t.status === "scheduled") scheduled.push(t);
+    }
+    scheduled.sort((a, b) => (a.scheduledAt ?? 0) - (b.scheduledAt ?? 0) || runOrder(tx.plan, a, b));
+    book = { holders, waiting: scheduled.map((t) => ({ key: t.key, at: t.scheduledAt ?? 0 })), next: 0 };
+    slotBooks.set(tx.state, book);
+    tx.scheduled = []; // already in the book
+  }
+  return book;
+}
+
+/**
  * Run concurrency (`maxActiveTasks`): queues scheduled tasks, oldest first, while
  * fewer attempts than the limit hold a slot. The one place that grants slots, so a
  * task reaches a worker through the queue or by continuation only once it has one.
- * One pass over the run's tasks per event, and only for DAGs that set a limit.
  */
 function fillSlots(tx: Tx): void {
   const limit = tx.plan.maxActiveTasks;
   if (limit === undefined || isFinishedRun(tx.state.run.status)) return;
-  let active = 0;
-  const waiting: TaskInstance[] = [];
-  for (const t of tx.state.tasks.values()) {
-    if (t.status === "scheduled") waiting.push(t);
-    else if (holdsSlot(t)) active++;
+  const { state, ctx, fx } = tx;
+  const book = slotBook(tx);
+  if (tx.scheduled.length > 0) {
+    tx.scheduled.sort((a, b) => runOrder(tx.plan, a, b));
+    for (const t of tx.scheduled) book.waiting.push({ key: t.key, at: t.scheduledAt ?? ctx.now });
+    tx.scheduled = [];
   }
-  if (waiting.length === 0 || active >= limit) return;
-  // Stable sort: tasks that became ready together keep the plan's order (and mapped instances theirs).
-  waiting.sort((a, b) => (a.scheduledAt ?? 0) - (b.scheduledAt ?? 0));
-  for (const t of waiting.slice(0, limit - active)) {
+  // An attempt that gave its slot up changed in this transition (every change of a task is written).
+  for (const key of fx.changedTasks) {
+    const t = state.tasks.get(key);
+    if (book.holders.has(key) && (!t || !holdsSlot(t))) book.holders.delete(key);
+  }
+  while (book.holders.size < limit && book.next < book.waiting.length) {
+    const entry = book.waiting[book.next++];
+    const t = entry && state.tasks.get(entry.key);
+    if (!t || t.status !== "scheduled" || t.scheduledAt !== entry.at) continue;
     delete t.scheduledAt;
-    queueAttempt(t, tx.ctx);
-    tx.fx.changedTasks.add(t.key);
+    queueAttempt(t, ctx);
+    fx.changedTasks.add(t.key);
     tx.ready.push(t);
+    book.holders.add(t.key);
+  }
+  if (book.next > 1_000 && book.next * 2 > book.waiting.length) {
+    book.waiting = book.waiting.slice(book.next);
+    book.next = 0;
   }
 }
 

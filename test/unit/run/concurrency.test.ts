@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateDagSpec } from "../../../src/dag/validate";
+import { transition } from "../../../src/run/machine";
+import type { RunState } from "../../../src/run/types";
 import { EMPTY, keys, Sim, SQL } from "./harness";
 
 /**
@@ -91,6 +93,50 @@ describe("maxActiveTasks", () => {
     expect(sim.report("c").dispatch).toEqual([{ taskKey: "a", attempt: 2 }]);
     sim.drain();
     expect(sim.state.run.status).toBe("success");
+  });
+
+  it("a coordinator reloaded from storage goes on granting slots in the same order", () => {
+    const sim = new Sim(fanOut(), {}, { dag: { maxActiveTasks: 2 } });
+    sim.claim();
+    sim.report("start");
+    sim.claim();
+    // What a reload reads back: the same rows, new objects (nothing kept in memory).
+    const reloaded: RunState = {
+      run: structuredClone(sim.state.run),
+      tasks: new Map([...sim.state.tasks].map(([k, t]) => [k, structuredClone(t)])),
+    };
+    const report = (id: string) =>
+      transition(reloaded, sim.plan, { type: "AttemptsFinished", outcomes: [{ taskKey: id, attempt: 1, ok: true }], capacity: 0 }, sim.ctx);
+    expect(report("p2").dispatch).toEqual([{ taskKey: "p3", attempt: 1 }]);
+    expect(report("p1").dispatch).toEqual([{ taskKey: "p4", attempt: 1 }]);
+    expect([...reloaded.tasks.values()].filter((t) => t.status === "queued").map((t) => t.key)).toEqual(["p3", "p4"]);
+  });
+
+  it("a 10,000-wide map under a limit of 16: never more than 16 on workers, and each report changes at most three rows", () => {
+    const n = 10_000;
+    const spec = { src: SQL, m: { type: "function", function: "echo", dependsOn: ["src"], map: { over: "tasks.src.output", maxMapLength: n } } };
+    const sim = new Sim(spec, {}, { dag: { maxActiveTasks: 16 } });
+    sim.claim();
+    const expanded = sim.report("src", { output: Array.from({ length: n }, (_, i) => i) });
+    const onWorkers = new Set(expanded.dispatch.map((r) => r.taskKey));
+    let most = onWorkers.size;
+    let changedRows = 0;
+    while (sim.outbox.length > 0) {
+      const batch = sim.outbox.map((r) => r.taskKey);
+      sim.claim();
+      for (const id of batch) {
+        const fx = sim.report(id);
+        onWorkers.delete(id);
+        for (const r of fx.dispatch) onWorkers.add(r.taskKey);
+        most = Math.max(most, onWorkers.size);
+        changedRows = Math.max(changedRows, fx.changedTasks.size);
+      }
+    }
+    expect(most).toBe(16);
+    // Work per report stays constant: the finished instance, the parent's counters, the next instance.
+    expect(changedRows).toBeLessThanOrEqual(3);
+    expect(sim.status("m")).toBe("success");
+    expect(sim.task("m").mapDone).toBe(n);
   });
 
   it("control tasks never wait for a slot", () => {
