@@ -350,7 +350,7 @@ export class RunCoordinator extends DurableObject<Env> {
     // Each row written here is also marked pending for the catalog (its `pending` column holds a
     // sequence number): one statement per changed row, and the flush reads current values.
     if (fx.runChanged) {
-      this.sql("INSERT OR REPLACE INTO meta (k, v, pending) VALUES ('run', ?, ?)", JSON.stringify(state.run), this.history.nextSeq());
+      this.sql("INSERT OR REPLACE INTO meta (k, v, pending) VALUES ('run', ?, ?)", JSON.stringify(state.run), this.history.mark("#run"));
     }
     // An ended attempt is kept in its task's row: a hop writes the finished task and the next one, nothing else.
     for (const a of fx.attempts) {
@@ -373,7 +373,7 @@ export class RunCoordinator extends DurableObject<Env> {
         "INSERT INTO tasks (key, v, pending) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET v = excluded.v, pending = excluded.pending",
         key,
         JSON.stringify(t),
-        this.history.nextSeq(),
+        this.history.mark(key),
       );
     }
     for (const alert of fx.alerts) {

@@ -38,23 +38,36 @@ export interface HistoryWriterHost {
  */
 export class HistoryWriter {
   private seq = 0;
+  /** Rows marked pending, by key ('#run' for the run row), in the order they were marked (= sequence order). */
+  private readonly pending = new Map<string, number>();
   private flushing: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Settles the promise handed to `waitUntil` for the planned flush (also when `flushNow` replaces it). */
+  private settlePlanned: (() => void) | undefined;
   private again = false;
 
   constructor(private readonly host: HistoryWriterHost) {}
 
-  /** After a reload: continue numbering after the highest pending mark. */
+  /** After a reload: the pending marks come back from storage; numbering goes on after the highest. */
   resume(): void {
-    this.seq =
-      this.rows<{ s: number | null }>(
-        "SELECT max((SELECT max(pending) FROM meta), (SELECT max(pending) FROM tasks)) AS s",
-      )[0]?.s ?? 0;
+    this.pending.clear();
+    const rows = this.rows<{ key: string; pending: number }>(
+      `SELECT '#run' AS key, pending FROM meta WHERE k = 'run' AND pending > 0
+       UNION ALL SELECT key, pending FROM tasks WHERE pending > 0
+       ORDER BY pending`,
+    );
+    for (const r of rows) this.pending.set(r.key, r.pending);
+    this.seq = rows.at(-1)?.pending ?? 0;
   }
 
-  /** The next sequence number: rows are written to D1 in the order they changed. */
-  nextSeq(): number {
+  /**
+   * Marks a row changed (key: a task key, or '#run'): returns the sequence number the caller writes
+   * into the row's `pending` column in the same statement. Rows go to D1 in the order they changed.
+   */
+  mark(key: string): number {
     this.seq += 1;
+    this.pending.delete(key);
+    this.pending.set(key, this.seq);
     return this.seq;
   }
 
@@ -65,8 +78,10 @@ export class HistoryWriter {
       return;
     }
     const flushed = new Promise<void>((resolve) => {
+      this.settlePlanned = resolve;
       this.timer = setTimeout(() => {
         this.timer = undefined;
+        this.settlePlanned = undefined;
         void this.start().then(resolve, (err: unknown) => {
           console.error("catalog flush failed", err);
           resolve();
@@ -76,23 +91,29 @@ export class HistoryWriter {
     this.host.waitUntil(flushed);
   }
 
-  /** Flushes everything pending now (a run that ended, the alarm's catch-up). */
+  /**
+   * Flushes everything pending now (a run that ended, the alarm's catch-up). A planned flush is
+   * cancelled, and the promise it left with `waitUntil` settles with this one: a promise that never
+   * settles would keep the object from being evicted.
+   */
   async flushNow(): Promise<void> {
+    const planned = this.settlePlanned;
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
+      this.settlePlanned = undefined;
     }
-    if (this.flushing) await this.flushing;
-    await this.start();
+    try {
+      if (this.flushing) await this.flushing;
+      await this.start();
+    } finally {
+      planned?.();
+    }
   }
 
   /** Rows changed but not yet in the catalog. */
   pendingCount(): number {
-    return (
-      this.rows<{ n: number }>(
-        "SELECT (SELECT count(*) FROM meta WHERE pending > 0) + (SELECT count(*) FROM tasks WHERE pending > 0) AS n",
-      )[0]?.n ?? 0
-    );
+    return this.pending.size;
   }
 
   private delay(): number {
@@ -120,14 +141,13 @@ export class HistoryWriter {
         await this.host.armAlarm(Date.now() + 10);
         return;
       }
-      // Which rows are pending comes from storage; their values from memory (the rows mirror it).
+      // Which rows are pending, and their values, come from memory (the rows in storage mirror both).
       // '#run' cannot be a task key (task ids never start with '#').
-      const rows = this.rows<{ key: string; pending: number }>(
-        `SELECT '#run' AS key, pending FROM meta WHERE k = 'run' AND pending > 0
-         UNION ALL SELECT key, pending FROM tasks WHERE pending > 0
-         ORDER BY pending LIMIT ?`,
-        FLUSH_BATCH,
-      );
+      const rows: Array<{ key: string; pending: number }> = [];
+      for (const [key, pending] of this.pending) {
+        if (rows.length === FLUSH_BATCH) break;
+        rows.push({ key, pending });
+      }
       if (rows.length === 0) return;
       const records = this.records(state, rows);
       try {
@@ -140,9 +160,10 @@ export class HistoryWriter {
       written += records.length;
       // Sequence numbers are unique and were taken in order: everything up to the last one written is done.
       const upTo = rows[rows.length - 1]?.pending ?? 0;
-      for (const table of ["meta", "tasks"]) {
-        this.host.sql.exec(`UPDATE ${table} SET pending = 0 WHERE pending > 0 AND pending <= ?`, upTo);
-      }
+      // A row marked again meanwhile has a newer number and stays pending.
+      for (const r of rows) if (this.pending.get(r.key) === r.pending) this.pending.delete(r.key);
+      if (rows.some((r) => r.key === "#run")) this.host.sql.exec("UPDATE meta SET pending = 0 WHERE pending > 0 AND pending <= ?", upTo);
+      this.host.sql.exec("UPDATE tasks SET pending = 0 WHERE pending > 0 AND pending <= ?", upTo);
       if (rows.length === FLUSH_BATCH) this.again = true;
     } while (this.again);
   }

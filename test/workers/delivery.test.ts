@@ -381,4 +381,28 @@ describe("duplicate and lost deliveries", () => {
     const n = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
     expect(n).toBe(2);
   });
+
+  it("writes the rows still pending after the coordinator was evicted (their marks come back from storage)", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    await registerDag("d1_down_evicted", chain(2));
+    const failing = vi.spyOn(env.CATALOG, "batch").mockRejectedValueOnce(new Error("D1 unavailable"));
+    cleanups.push(() => failing.mockRestore());
+    const { runId } = await trigger("d1_down_evicted");
+    await q.drain();
+    for (let i = 0; i < 100 && failing.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(failing).toHaveBeenCalled();
+    await waitForRun(runId);
+    await evictDurableObject(stubFor(runId));
+    expect(await runDurableObjectAlarm(stubFor(runId))).toBe(true);
+    let n: unknown = 0;
+    for (let i = 0; i < 100; i++) {
+      n = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
+      if (n === 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(n).toBe(2);
+    const row = await env.CATALOG.prepare("SELECT status FROM runs WHERE run_id = ?").bind(runId).first();
+    expect(row).toEqual({ status: "success" });
+  });
 });
