@@ -20,12 +20,14 @@ const USAGE = `usage: node bench/run.mjs [options]
   --workload LIST   comma list of chain-100, fanout-1000, diamond, runs-200 (default: all)
   --repeat N        repetitions, each on fresh wrangler dev instances (default: 5; --quick: 1)
   --quick           scaled-down smoke run (chain-20, fanout-100, diamond x5, runs-20)
-  --systems LIST    comma list of ${Object.keys(ALL_SYSTEMS).join(", ")} (default: all)
+  --systems LIST    comma list of ${Object.keys(ALL_SYSTEMS).join(", ")}
+                    (default: all but switchyard-base, the project committed at BENCH_BASE_REF, default HEAD)
   --timeout SEC     per-run timeout (default: 180; --quick: 30)
   --out FILE        JSON output path (default: bench/results/<time>.json)`;
 
 function parseArgs(argv) {
-  const o = { quick: false, repeat: null, systems: Object.keys(ALL_SYSTEMS), workloads: null, timeout: null, out: null };
+  // switchyard-base (the committed project next to the working tree) runs only when asked for.
+  const o = { quick: false, repeat: null, systems: Object.keys(ALL_SYSTEMS).filter((s) => s !== "switchyard-base"), workloads: null, timeout: null, out: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, null];

@@ -1,9 +1,9 @@
 // Process handling for the bench: start `wrangler dev` on a free loopback port in its own
 // process group, wait for readiness, sample workerd RSS, and kill what we started.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { mkdtemp, rm, readFile, readdir } from "node:fs/promises";
-import { openSync, closeSync, readFileSync, rmSync, cpSync, readdirSync, symlinkSync } from "node:fs";
+import { openSync, closeSync, readFileSync, rmSync, cpSync, readdirSync, symlinkSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,6 +94,19 @@ export function snapshotProject(dir) {
     if (skip.has(ent)) continue;
     cpSync(join(ROOT, ent), join(app, ent), { recursive: true });
   }
+  symlinkSync(join(ROOT, "node_modules"), join(app, "node_modules"), "dir");
+  return app;
+}
+
+/**
+ * The project as committed at a git ref (a commit, branch or tag), extracted into `dir`/app with
+ * node_modules linked: `switchyard-base` runs it next to the working tree, in the same bench run.
+ */
+export function snapshotRef(dir, ref) {
+  const app = join(dir, "app");
+  mkdirSync(app, { recursive: true });
+  const archive = execFileSync("git", ["archive", "--format=tar", ref], { cwd: ROOT, maxBuffer: 256 * 2 ** 20 });
+  execFileSync("tar", ["-x", "-C", app], { input: archive });
   symlinkSync(join(ROOT, "node_modules"), join(app, "node_modules"), "dir");
   return app;
 }

@@ -9,7 +9,7 @@
 //   verify?(id)        -> { ok, detail }  (untimed extra check after a run finished)
 import { join } from "node:path";
 import { existsSync } from "node:fs";
-import { ROOT, startWranglerDev, runWrangler, makeTempDir, snapshotProject } from "./procs.mjs";
+import { ROOT, startWranglerDev, runWrangler, makeTempDir, snapshotProject, snapshotRef } from "./procs.mjs";
 
 export const API_TOKEN = "bench-token";
 
@@ -90,16 +90,20 @@ function workflowsSystem() {
 
 const NOOP = { type: "function", function: "noop", timeoutSeconds: 10 };
 
-function switchyardSystem(continuation) {
-  const name = continuation === "on" ? "switchyard" : "switchyard-nocont";
+/**
+ * `baseRef`: run the project as committed at that git ref instead of the working tree (the
+ * `switchyard-base` system, for before/after comparisons within one bench run).
+ */
+function switchyardSystem(continuation, baseRef) {
+  const name = baseRef ? "switchyard-base" : continuation === "on" ? "switchyard" : "switchyard-nocont";
   // Continuation only matters for dispatched tasks; control tasks run in the coordinator.
   const series =
     continuation === "on"
       ? [
-          { label: "switchyard/control", mode: "control" },
-          { label: "switchyard/dispatched", mode: "dispatched" },
+          { label: `${name}/control`, mode: "control" },
+          { label: `${name}/dispatched`, mode: "dispatched" },
           // fanout-1000 as one task mapped over a 1,000-item list computed at run time.
-          { label: "switchyard/mapped", mode: "mapped", only: ["fanout"] },
+          { label: `${name}/mapped`, mode: "mapped", only: ["fanout"] },
         ]
       : [{ label: "switchyard-nocont/dispatched", mode: "dispatched" }];
   return {
@@ -110,7 +114,8 @@ function switchyardSystem(continuation) {
         throw new Error(`${name}: src/index.ts does not exist yet (Switchyard's Worker is not built); run with --systems without switchyard`);
       }
       const dir = await makeTempDir(name);
-      const app = snapshotProject(dir); // frozen copy: edits to src/ can't restart it mid-run
+      // A frozen copy: edits to src/ can't restart it mid-run.
+      const app = baseRef ? snapshotRef(dir, baseRef) : snapshotProject(dir);
       const state = join(dir, "state");
       await runWrangler(["d1", "migrations", "apply", "CATALOG", "--local", "--persist-to", state], {
         cwd: app,
@@ -158,6 +163,8 @@ function switchyardSystem(continuation) {
 
 export const ALL_SYSTEMS = {
   switchyard: () => switchyardSystem("on"),
+  // The committed project at BENCH_BASE_REF (default HEAD), next to the working tree: `--systems switchyard,switchyard-base`.
+  "switchyard-base": () => switchyardSystem("on", process.env.BENCH_BASE_REF || "HEAD"),
   "switchyard-nocont": () => switchyardSystem("off"),
   workflows: workflowsSystem,
   "floor-queue": () => floorSystem("queue"),
