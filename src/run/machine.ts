@@ -236,6 +236,9 @@ function newTx(state: RunState, plan: Plan, ctx: MachineContext): Tx {
 
 /** Applies one event to a run. Mutates `state`; returns what changed and what to do. */
 export function transition(state: RunState, plan: Plan, event: RunEvent, ctx: MachineContext): Effects {
+  // A finished run's slot book is stale (a cancel ends tasks without settling): a run reopened by a
+  // retry or clear rebuilds it from its tasks.
+  if (isFinishedRun(state.run.status)) slotBooks.delete(state);
   const tx = newTx(state, plan, ctx);
   switch (event.type) {
     case "AttemptsClaimed":
@@ -793,18 +796,27 @@ function slotBook(tx: Tx): SlotBook {
  */
 function fillSlots(tx: Tx): void {
   const limit = tx.plan.maxActiveTasks;
-  if (limit === undefined || isFinishedRun(tx.state.run.status)) return;
+  if (limit === undefined) return;
   const { state, ctx, fx } = tx;
+  if (isFinishedRun(state.run.status)) return;
   const book = slotBook(tx);
   if (tx.scheduled.length > 0) {
     tx.scheduled.sort((a, b) => runOrder(tx.plan, a, b));
     for (const t of tx.scheduled) book.waiting.push({ key: t.key, at: t.scheduledAt ?? ctx.now });
     tx.scheduled = [];
   }
-  // An attempt that gave its slot up changed in this transition (every change of a task is written).
+  if (book.next >= book.waiting.length) return; // nobody waits
+  // An attempt that gave its slot up changed in this transition (every change of a task is written);
+  // when the book still says full, each holder is checked (transitions that end a run skip this function).
   for (const key of fx.changedTasks) {
     const t = state.tasks.get(key);
     if (book.holders.has(key) && (!t || !holdsSlot(t))) book.holders.delete(key);
+  }
+  if (book.holders.size >= limit) {
+    for (const key of book.holders) {
+      const t = state.tasks.get(key);
+      if (!t || !holdsSlot(t)) book.holders.delete(key);
+    }
   }
   while (book.holders.size < limit && book.next < book.waiting.length) {
     const entry = book.waiting[book.next++];

@@ -139,6 +139,20 @@ describe("maxActiveTasks", () => {
     expect(sim.task("m").mapDone).toBe(n);
   });
 
+  it("a run cancelled and retried gets its slots back", () => {
+    const sim = new Sim({ a: SQL, b: SQL, c: SQL }, {}, { dag: { maxActiveTasks: 2 } });
+    sim.claim();
+    sim.send({ type: "CancelRequested" });
+    const retried = sim.send({ type: "RetryRequested" });
+    expect(retried.dispatch).toEqual([
+      { taskKey: "a", attempt: 2 },
+      { taskKey: "b", attempt: 2 },
+    ]);
+    expect(sim.status("c")).toBe("scheduled");
+    sim.drain();
+    expect(sim.state.run.status).toBe("success");
+  });
+
   it("control tasks never wait for a slot", () => {
     const sim = new Sim({ a: SQL, b: SQL, e: EMPTY, after: { ...EMPTY, dependsOn: ["e"] } }, {}, { dag: { maxActiveTasks: 1 } });
     expect(sim.fx.dispatch).toEqual([{ taskKey: "a", attempt: 1 }]);
