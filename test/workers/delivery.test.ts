@@ -356,53 +356,60 @@ describe("duplicate and lost deliveries", () => {
     expect(run.status).toBe("success");
   });
 
-  it("keeps catalog writes pending when D1 fails, and the alarm writes them later", async () => {
+  /** Runs a 2-task chain whose catalog write at the run's end fails once; returns when the run has ended. */
+  async function runWithFailedFinalWrite(dagId: string): Promise<string> {
     const q = manualQueue();
     cleanups.push(q.restore);
-    await registerDag("d1_down", chain(2));
+    await registerDag(dagId, chain(2));
     const failing = vi.spyOn(env.CATALOG, "batch").mockRejectedValueOnce(new Error("D1 unavailable"));
     cleanups.push(() => failing.mockRestore());
-    const { runId } = await trigger("d1_down");
+    const { runId } = await trigger(dagId);
     await q.drain();
-    // The catalog write when the run ends fails: the rows stay pending and the alarm is armed to retry.
     for (let i = 0; i < 100 && failing.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(failing).toHaveBeenCalled();
     await waitForRun(runId);
+    return runId;
+  }
+
+  /** The run's history as the catalog holds it, once `done` says it is all there (or after 2 s). */
+  interface CatalogView {
+    status?: string;
+    triggerType?: string;
+    attempts: unknown;
+  }
+  async function catalogOnce(runId: string, done: (r: CatalogView) => boolean): Promise<CatalogView> {
+    let seen: CatalogView = { attempts: 0 };
+    for (let i = 0; i < 100; i++) {
+      const row = await env.CATALOG.prepare("SELECT status, trigger_type FROM runs WHERE run_id = ?").bind(runId).first<any>();
+      const attempts = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
+      seen = { status: row?.status, triggerType: row?.trigger_type, attempts };
+      if (done(seen)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return seen;
+  }
+
+  it("keeps catalog writes pending when D1 fails, and the alarm writes them later", async () => {
+    // The catalog write when the run ends fails: the rows stay pending and the alarm is armed to retry.
+    const runId = await runWithFailedFinalWrite("d1_down");
     const before = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
     expect(before).toBe(0);
     expect(await runDurableObjectAlarm(stubFor(runId))).toBe(true);
-    let row: any;
-    for (let i = 0; i < 100; i++) {
-      row = await env.CATALOG.prepare("SELECT status, trigger_type FROM runs WHERE run_id = ?").bind(runId).first();
-      if (row?.status === "success") break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(row).toEqual({ status: "success", trigger_type: "api" });
-    const n = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
-    expect(n).toBe(2);
+    expect(await catalogOnce(runId, (r) => r.status === "success" && r.attempts === 2)).toEqual({
+      status: "success",
+      triggerType: "api",
+      attempts: 2,
+    });
   });
 
   it("writes the rows still pending after the coordinator was evicted (their marks come back from storage)", async () => {
-    const q = manualQueue();
-    cleanups.push(q.restore);
-    await registerDag("d1_down_evicted", chain(2));
-    const failing = vi.spyOn(env.CATALOG, "batch").mockRejectedValueOnce(new Error("D1 unavailable"));
-    cleanups.push(() => failing.mockRestore());
-    const { runId } = await trigger("d1_down_evicted");
-    await q.drain();
-    for (let i = 0; i < 100 && failing.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(failing).toHaveBeenCalled();
-    await waitForRun(runId);
+    const runId = await runWithFailedFinalWrite("d1_down_evicted");
     await evictDurableObject(stubFor(runId));
     expect(await runDurableObjectAlarm(stubFor(runId))).toBe(true);
-    let n: unknown = 0;
-    for (let i = 0; i < 100; i++) {
-      n = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
-      if (n === 2) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(n).toBe(2);
-    const row = await env.CATALOG.prepare("SELECT status FROM runs WHERE run_id = ?").bind(runId).first();
-    expect(row).toEqual({ status: "success" });
+    expect(await catalogOnce(runId, (r) => r.status === "success" && r.attempts === 2)).toEqual({
+      status: "success",
+      triggerType: "api",
+      attempts: 2,
+    });
   });
 });
