@@ -805,13 +805,13 @@ function fillSlots(tx: Tx): void {
     for (const t of tx.scheduled) book.waiting.push({ key: t.key, at: t.scheduledAt ?? ctx.now });
     tx.scheduled = [];
   }
-  if (book.next >= book.waiting.length) return; // nobody waits
   // An attempt that gave its slot up changed in this transition (every change of a task is written);
   // when the book still says full, each holder is checked (transitions that end a run skip this function).
   for (const key of fx.changedTasks) {
     const t = state.tasks.get(key);
     if (book.holders.has(key) && (!t || !holdsSlot(t))) book.holders.delete(key);
   }
+  if (book.next >= book.waiting.length) return; // nobody waits
   if (book.holders.size >= limit) {
     for (const key of book.holders) {
       const t = state.tasks.get(key);
