@@ -22,6 +22,10 @@ export default defineConfig({
                 // Short leases so recovery paths run within a test's time.
                 DISPATCH_LEASE_MS: "1000",
                 LEASE_MARGIN_MS: "300",
+                // Heartbeats fast, so a lost worker is noticed within a test (and live ones keep their lease).
+                HEARTBEAT_MS: "200",
+                HEARTBEAT_TIMEOUT_MS: "1000",
+                OUTBOX_RETRY_MS: "100",
                 // Small, so the tests exercise outputs held in R2.
                 OUTPUT_INLINE_LIMIT: "4096",
                 PUBLIC_URL: "https://switchyard.test",

@@ -6,7 +6,7 @@ import { notFound, onError } from "./api/errors";
 import { runsApi } from "./api/runs";
 import { consumeTasks } from "./queue/consumer";
 
-export { RunCoordinator } from "./run/coordinator";
+export { RunCoordinator } from "./run/coordinator/run-coordinator";
 
 /** The composition root: HTTP API, queue consumer and (later) cron triggers. */
 export const app = new Hono<{ Bindings: Env }>();

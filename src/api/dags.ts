@@ -132,7 +132,7 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
             // The attempts are leased to this request: the coordinator's alarm sends them to the queue.
             console.error(`run ${run.runId}: running its first tasks failed; their leases will recover them`, err);
           })
-          .finally(() => budget.timeouts.close()),
+          .finally(() => budget.close()),
       );
     }
     return c.json({ runId: run.runId, status: run.status, run }, result.kind === "started" ? 201 : 200);

@@ -4,7 +4,7 @@ import { IdSchema } from "../dag/spec";
 import { hasArtifactRef, resolveOutput } from "../lib/artifacts";
 import { isRunId } from "../lib/ids";
 import { coordinatorFor } from "../run/client";
-import type { CommandResult } from "../run/coordinator";
+import type { CommandResult } from "../run/coordinator/run-coordinator";
 import { isFinishedRun } from "../run/types";
 import type { RunView } from "../run/view";
 import { apiError } from "./errors";

@@ -1,3 +1,4 @@
+import { expressionTaskRefs } from "../expr/expression";
 import { referencedTasks } from "../expr/template";
 import { CONTROL_TASK_TYPES, type AlertTarget, type DagSpec, type TaskSpec, type TriggerRule, type Backoff } from "./spec";
 
@@ -28,6 +29,11 @@ export interface PlannedTask {
   fallbackFor?: number;
   /** Upstream task ids whose outputs the task's templates read (only these travel with a work order). */
   reads: string[];
+  /**
+   * Upstream task ids whose outputs the task's expressions read (`when`, `branch.expression`,
+   * `map.over`): the coordinator evaluates those, so only these outputs are loaded from R2 there.
+   */
+  exprReads: string[];
 }
 
 export interface Plan {
@@ -51,6 +57,14 @@ export const DEFAULT_RETRY: ResolvedRetry = {
 
 /** Attempts without `timeoutSeconds` get this bound: inside the queue consumer's wall-time limit. */
 export const DEFAULT_TIMEOUT_MS = 300_000;
+
+/** The tasks a task's own expressions (evaluated by the coordinator) read. */
+function expressionReads(task: TaskSpec): string[] {
+  const sources = [task.when, task.map?.over, task.type === "branch" ? task.expression : undefined];
+  const ids = new Set<string>();
+  for (const source of sources) if (source !== undefined) for (const id of expressionTaskRefs(source)) ids.add(id);
+  return [...ids].sort();
+}
 
 function resolveRetry(task: TaskSpec): ResolvedRetry {
   const r = task.retries ?? {};
@@ -109,6 +123,7 @@ export function compileDag(spec: DagSpec): Plan {
       retry: resolveRetry(spec_),
       timeoutMs: spec_.timeoutSeconds === undefined ? DEFAULT_TIMEOUT_MS : spec_.timeoutSeconds * 1_000,
       reads: referencedTasks(spec_),
+      exprReads: expressionReads(spec_),
     };
     byId.set(id, planned);
     return planned;

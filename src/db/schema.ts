@@ -99,3 +99,28 @@ export const taskAttempts = sqliteTable(
     index("task_attempts_dag_task_idx").on(t.dagId, t.taskId, t.queuedAt),
   ],
 );
+
+/**
+ * Run-end events (`RunEnded` from each run's outbox), one row per end of a run (a retried run
+ * ends again: `event_id` = `<runId>:<n>`): the feed that upstream-completion and dataset
+ * triggers, `maxActiveRuns` and lineage export read. Written at least once; the key makes a
+ * repeat a no-op.
+ */
+export const runEvents = sqliteTable(
+  "run_events",
+  {
+    eventId: text("event_id").primaryKey(),
+    runId: text("run_id").notNull(),
+    dagId: text("dag_id").notNull(),
+    dagVersion: integer("dag_version").notNull(),
+    status: text("status").notNull(),
+    logicalDate: text("logical_date"),
+    triggerJson: text("trigger_json").notNull(),
+    /** JSON list of dataset URIs the run's successful tasks wrote. */
+    datasetsJson: text("datasets_json").notNull(),
+    startedAt: integer("started_at"),
+    endedAt: integer("ended_at").notNull(),
+    recordedAt: integer("recorded_at").notNull(),
+  },
+  (t) => [index("run_events_dag_ended").on(t.dagId, t.endedAt)],
+);

@@ -14,14 +14,6 @@ export const TaskMessageSchema = z.object({
 });
 export type TaskMessage = z.infer<typeof TaskMessageSchema>;
 
-/** Deliver one failure alert (the coordinator holds its target and summary). */
-export const AlertMessageSchema = z.object({
-  v: z.literal(1),
-  kind: z.literal("alert"),
-  runId: z.string().min(1).max(64),
-  alertId: z.string().min(1).max(300),
-});
-export type AlertMessage = z.infer<typeof AlertMessageSchema>;
-
-export const QueueMessageSchema = z.union([AlertMessageSchema, TaskMessageSchema]);
-export type QueueMessage = z.infer<typeof QueueMessageSchema>;
+/** Every message on TASKS is a task message (failure alerts are delivered by each run's outbox). */
+export const QueueMessageSchema = TaskMessageSchema;
+export type QueueMessage = TaskMessage;

@@ -1,4 +1,4 @@
-import type { RunCoordinator } from "./coordinator";
+import type { RunCoordinator } from "./coordinator/run-coordinator";
 
 /**
  * The RunCoordinator's RPC surface as callers see it. Workers' RPC typings
@@ -9,15 +9,14 @@ export type CoordinatorClient = Pick<RunCoordinator,
   | "start"
   | "claim"
   | "report"
+  | "heartbeat"
   | "childFinished"
   | "cancel"
   | "retry"
   | "clear"
   | "view"
   | "summary"
-  | "attempts"
-  | "alert"
-  | "alertResult">;
+  | "attempts">;
 
 /** The coordinator of one run: `idFromName(runId)`, so any Worker reaches the same object. */
 export function coordinatorFor(env: Env, runId: string): CoordinatorClient {

@@ -1,7 +1,9 @@
 import { runAttempt } from "../tasks";
 import type { RunStarter } from "../tasks/executor";
 import { TimeoutWatch } from "../tasks/timeouts";
+import { numberVar } from "../lib/vars";
 import { coordinatorFor, type CoordinatorClient } from "./client";
+import { DEFAULT_HEARTBEAT_MS, HeartbeatPulse } from "./heartbeat-pulse";
 import type { Offer } from "./machine";
 import type { WorkOrder } from "./work-order";
 
@@ -35,10 +37,12 @@ export const TRIGGER_LIMITS: BudgetLimits = { wallMs: 20_000, maxAttempts: 1_000
  */
 export const DEFAULT_CONTINUATION_MIN = 4;
 
-/** One invocation's continuation budget, shared by every run it works on. */
+/** One invocation's continuation budget, shared by every run it works on, with its timers. */
 export class ContinuationBudget {
   /** The timeouts of every attempt the invocation runs, on one timer. */
   readonly timeouts = new TimeoutWatch();
+  /** The heartbeats of every attempt it runs, on one timer. */
+  readonly heartbeats: HeartbeatPulse;
   private attempts = 0;
   private readonly started = Date.now();
   private readonly minCapacity: number;
@@ -49,6 +53,13 @@ export class ContinuationBudget {
   ) {
     const configured = Number(env.CONTINUATION_MIN);
     this.minCapacity = Number.isInteger(configured) && configured >= 0 ? configured : DEFAULT_CONTINUATION_MIN;
+    this.heartbeats = new HeartbeatPulse(env, numberVar(env.HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS) || DEFAULT_HEARTBEAT_MS);
+  }
+
+  /** The invocation is done: no attempt of it is left to time out or to heartbeat. */
+  close(): void {
+    this.timeouts.close();
+    this.heartbeats.close();
   }
 
   /**
@@ -100,7 +111,16 @@ export async function runHandedBack(
   let next = orders;
   try {
     while (next.length > 0) {
-      const outcomes = await Promise.all(next.map((o) => runAttempt(o, env, budget.timeouts, runs)));
+      const outcomes = await Promise.all(
+        next.map(async (o) => {
+          const beating = budget.heartbeats.add(o.runId, { taskKey: o.taskKey, attempt: o.attempt, claim: o.claim });
+          try {
+            return await runAttempt(o, env, budget.timeouts, runs);
+          } finally {
+            beating();
+          }
+        }),
+      );
       const answer = await run.report({ outcomes, ...budget.offer(outcomes.length) });
       onReported?.();
       next = answer.orders;

@@ -40,7 +40,11 @@ export const TaskErrorSchema = z.object({
   code: z.string().max(64).optional(),
 });
 
+/** An attempt as granted: the claim token proves the grant (`ClaimedRef`). */
+export const ClaimedRefSchema = WorkRefSchema.extend({ claim: z.string().min(1).max(64) });
+
 export const AttemptOutcomeSchema = WorkRefSchema.extend({
+  claim: z.string().min(1).max(64).optional(),
   ok: z.boolean(),
   childRunId: z.string().min(1).max(64).optional(),
   waiting: z.boolean().optional(),
@@ -51,6 +55,8 @@ export const AttemptOutcomeSchema = WorkRefSchema.extend({
 });
 
 export const ClaimInputSchema = z.array(WorkRefSchema).max(1_000);
+/** A worker's heartbeat: the attempts of one run it is still running. */
+export const HeartbeatInputSchema = z.array(ClaimedRefSchema).max(1_000);
 export const ReportInputSchema = OfferSchema.extend({
   outcomes: z.array(AttemptOutcomeSchema).max(1_000),
 });
@@ -65,12 +71,4 @@ export const ChildFinishedInputSchema = WorkRefSchema.extend({
 export const ClearInputSchema = z.object({
   taskIds: z.array(IdSchema).min(1).max(10_000),
   downstream: z.boolean(),
-});
-
-export const AlertResultInputSchema = z.object({
-  alertId: z.string().min(1).max(300),
-  ok: z.boolean(),
-  attempt: z.number().int().min(1),
-  error: z.string().max(2_000).optional(),
-  final: z.boolean(),
 });

@@ -47,6 +47,10 @@ export interface TaskError {
   message: string;
   /** e.g. `timeout`, `http_status`, `lease_expired`, `network`. */
   code?: string;
+  /** `false`: retrying cannot help (a 404, bad args, an unknown function): the remaining retries are skipped. */
+  retryable?: boolean;
+  /** The far side asked to wait this long before the next attempt (HTTP `Retry-After`). */
+  retryAfterMs?: number;
 }
 
 /** What started a run. Scheduled runs carry a logical date; (dagId, logicalDate) identifies them. */
@@ -72,6 +76,8 @@ export interface RunHeader {
   parent?: { runId: string; taskKey: string; attempt: number };
   /** Nesting depth: 0 for a top-level run, parent's + 1 for a child. */
   depth?: number;
+  /** How many times the run reached a final status (a retry or clear reopens it): numbers its `RunEnded` events. */
+  ends?: number;
 }
 
 /** One task instance of a run. Time fields are epoch milliseconds. */
@@ -97,6 +103,8 @@ export interface TaskInstance {
   endedAt?: number;
   /** Lease deadline of a queued or running attempt: past it, the alarm recovers the attempt. */
   deadline?: number;
+  /** Claim token of the running attempt: only the worker granted it may report or heartbeat it. */
+  claim?: string;
   retryAt?: number;
   output?: unknown;
   error?: TaskError;
@@ -142,7 +150,14 @@ export interface WorkRef {
   attempt: number;
 }
 
+/** An attempt as granted to one worker: the claim token proves the grant. */
+export interface ClaimedRef extends WorkRef {
+  claim: string;
+}
+
 export interface AttemptOutcome extends WorkRef {
+  /** The claim token of the grant this outcome answers (absent: an attempt never claimed). */
+  claim?: string;
   ok: boolean;
   /** `dag` tasks: the child run started; with `waiting`, the attempt ends when the child does. */
   childRunId?: string;

@@ -26,11 +26,11 @@ export function taskView(t: TaskInstance) {
   };
 }
 
-/** A run without its tasks: cheap to poll. */
-export function runSummary(state: RunState) {
+/** A run without its tasks: cheap to poll. `ended`: the top-level tasks that ended, when the caller counts them (the run index does). */
+export function runSummary(state: RunState, ended?: number) {
   const r = state.run;
-  let done = 0;
-  for (const t of state.tasks.values()) if (t.endedAt !== undefined && t.mapIndex === null) done += 1;
+  let done = ended ?? 0;
+  if (ended === undefined) for (const t of state.tasks.values()) if (t.endedAt !== undefined && t.mapIndex === null) done += 1;
   return {
     runId: r.runId,
     dagId: r.dagId,

@@ -2,7 +2,7 @@ import type { Plan } from "../dag/plan";
 import type { TaskSpec } from "../dag/spec";
 import type { ExpressionScope } from "../expr/expression";
 import { scopeFor } from "./machine";
-import type { RunState, WorkRef } from "./types";
+import type { ClaimedRef, RunState } from "./types";
 
 /** Everything a worker needs to execute one attempt. Built by the coordinator, sent over RPC. */
 export interface WorkOrder {
@@ -12,6 +12,8 @@ export interface WorkOrder {
   taskId: string;
   mapIndex: number | null;
   attempt: number;
+  /** The claim token of this grant: the report and heartbeats of the attempt carry it. */
+  claim: string;
   /** The task as written: the worker renders its templates against `scope`. */
   task: TaskSpec;
   timeoutMs: number;
@@ -21,7 +23,7 @@ export interface WorkOrder {
   depth: number;
 }
 
-export function workOrder(state: RunState, plan: Plan, ref: WorkRef): WorkOrder | undefined {
+export function workOrder(state: RunState, plan: Plan, ref: ClaimedRef): WorkOrder | undefined {
   const t = state.tasks.get(ref.taskKey);
   if (!t) return undefined;
   const p = plan.byId.get(t.taskId);
@@ -41,6 +43,7 @@ export function workOrder(state: RunState, plan: Plan, ref: WorkRef): WorkOrder 
     taskId: t.taskId,
     mapIndex: t.mapIndex,
     attempt: ref.attempt,
+    claim: ref.claim,
     task: p.spec,
     timeoutMs: p.timeoutMs,
     scope: { ...full, tasks },

@@ -60,7 +60,7 @@ export async function runAttempt(
   timeouts: TimeoutWatch = new TimeoutWatch(),
   runs?: RunStarter,
 ): Promise<AttemptOutcome> {
-  const ref = { taskKey: order.taskKey, attempt: order.attempt };
+  const ref = { taskKey: order.taskKey, attempt: order.attempt, claim: order.claim };
   const startedAt = Date.now();
   const executor = EXECUTORS[order.task.type];
   if (!executor) {

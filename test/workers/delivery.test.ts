@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { coordinatorFor } from "../../src/run/client";
-import { RunCoordinator } from "../../src/run/coordinator";
+import { RunCoordinator } from "../../src/run/coordinator/run-coordinator";
 import { app } from "../../src/index";
 import { startRun } from "../../src/triggers/start-run";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
@@ -276,7 +276,7 @@ describe("continuation from the trigger: the request that starts a run runs its 
 });
 
 describe("duplicate and lost deliveries", () => {
-  it("runs an attempt again when its consumer died before reporting (the message is redelivered)", async () => {
+  it("a consumer that died before reporting: its redelivered message is refused while the lease is fresh, then the lease expires and a new attempt runs", async () => {
     const q = manualQueue();
     cleanups.push(q.restore);
     await registerDag("redelivered", chain(2));
@@ -290,41 +290,99 @@ describe("duplicate and lost deliveries", () => {
     expect(first.retryMessages).toHaveLength(1); // not acked: the queue delivers it again
     expect(taskOf((await api(`/api/runs/${runId}`)).body, "t0").status).toBe("running");
 
-    await q.deliver({ bodies: [message] });
+    // Redelivered at once: the attempt's lease is fresh, so it is not run a second time.
+    const again = await q.deliver({ bodies: [message] });
+    expect(again.retryMessages).toEqual([expect.objectContaining({ msgId: expect.any(String) })]);
+    expect(q.pending).toHaveLength(0);
+
+    // No heartbeat comes (the worker is gone): past HEARTBEAT_TIMEOUT_MS (1 s in tests) the alarm abandons it.
+    await new Promise((r) => setTimeout(r, 1_100));
+    await runDurableObjectAlarm(stubFor(runId));
     await q.drain();
     const run = await waitForRun(runId);
     expect(run.status).toBe("success");
-    expect(run.tasks.map((t: any) => t.attempts)).toEqual([1, 1]);
+    expect(run.tasks.map((t: any) => t.attempts)).toEqual([2, 1]);
     const attempts = await attemptsOf(runId);
     expect(attempts.map((a) => [a.taskId, a.attempt, a.status])).toEqual([
-      ["t0", 1, "success"],
+      ["t0", 1, "abandoned"],
+      ["t0", 2, "success"],
       ["t1", 1, "success"],
     ]);
+    expect(attempts[0].error.code).toBe("lease_expired");
   });
 
-  it("never double-advances a run on duplicate deliveries, before or after the outcome", async () => {
+  it("never runs an attempt twice on duplicate deliveries: an http POST is called once per attempt, before or after the outcome", async () => {
     const q = manualQueue();
     cleanups.push(q.restore);
-    await registerDag("dupes", chain(3));
+    const http = mockHttp(() => Response.json({ ok: true }));
+    cleanups.push(http.restore);
+    await registerDag("dupes", {
+      tasks: {
+        post: { type: "http", request: { method: "POST", url: "https://mock.test/charge", body: { amount: 1 } } },
+        t1: { type: "sql", sql: "SELECT 1 AS i", dependsOn: ["post"] },
+        t2: { type: "sql", sql: "SELECT 2 AS i", dependsOn: ["t1"] },
+      },
+    });
     const { runId } = await trigger("dupes");
     const first = q.pending[0];
     if (!first) throw new Error("nothing dispatched");
     // The same message three times in one batch, then again after the run ended.
-    await q.deliver({ bodies: [first, first, first] });
+    const batch = await q.deliver({ bodies: [first, first, first] });
+    // One copy ran; the two others found the attempt in flight and went back to the queue for later.
+    expect(batch.retryMessages).toHaveLength(2);
     await q.drain();
     const replay = await q.deliver({ bodies: [first] });
     expect(replay.explicitAcks).toHaveLength(1);
 
     const run = await waitForRun(runId);
     expect(run.status).toBe("success");
+    expect(http.calls.filter((r) => r.url === "https://mock.test/charge")).toHaveLength(1);
     expect(run.tasks.map((t: any) => t.attempts)).toEqual([1, 1, 1]);
     const attempts = await attemptsOf(runId);
     expect(attempts.map((a) => [a.taskId, a.attempt, a.status])).toEqual([
-      ["t0", 1, "success"],
+      ["post", 1, "success"],
       ["t1", 1, "success"],
       ["t2", 1, "success"],
     ]);
     expect(q.pending).toHaveLength(0);
+  });
+
+  it("a resend while the first worker still runs the attempt is refused: the http task is called once", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const http = mockHttp(async () => {
+      await gate;
+      return Response.json({ charged: true });
+    });
+    cleanups.push(http.restore);
+    await registerDag("resend_running", {
+      // The default timeout (300 s) does not fit the trigger's budget: the task starts through the queue.
+      tasks: { post: { type: "http", request: { method: "POST", url: "https://mock.test/charge" } } },
+    });
+    const { runId } = await trigger("resend_running");
+    const message = q.pending[0];
+    if (!message) throw new Error("nothing dispatched");
+    const running = q.deliver(); // the first worker: claims, then waits on the endpoint
+    for (let i = 0; i < 100 && http.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(http.calls).toHaveLength(1);
+    // The same attempt sent again (a dispatch-lease resend, a duplicate): refused while the first runs.
+    const resend = await q.deliver({ bodies: [message] });
+    expect(resend.retryMessages).toHaveLength(1);
+    expect(http.calls).toHaveLength(1);
+    // Held past HEARTBEAT_TIMEOUT_MS (1 s in tests): the worker's heartbeats keep its lease fresh.
+    await new Promise((r) => setTimeout(r, 1_500));
+    await runDurableObjectAlarm(stubFor(runId));
+    expect(taskOf((await api(`/api/runs/${runId}`)).body, "post")).toMatchObject({ status: "running", attempts: 1 });
+    expect((await q.deliver({ bodies: [message] })).retryMessages).toHaveLength(1);
+    expect(http.calls).toHaveLength(1);
+    release();
+    await running;
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("success");
+    expect(http.calls).toHaveLength(1);
+    expect((await attemptsOf(runId)).map((a) => [a.taskId, a.attempt, a.status])).toEqual([["post", 1, "success"]]);
   });
 
   it("re-sends a queued attempt whose message was lost (a restarted local queue), same attempt number", async () => {

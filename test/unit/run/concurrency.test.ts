@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateDagSpec } from "../../../src/dag/validate";
 import { transition } from "../../../src/run/machine";
-import type { RunState } from "../../../src/run/types";
-import { EMPTY, keys, Sim, SQL } from "./harness";
+import { EMPTY, keys, Sim, SQL, viewEffects } from "./harness";
 
 /**
  * Run concurrency (`maxActiveTasks`, Airflow's `max_active_tasks`): at most N
@@ -100,16 +99,16 @@ describe("maxActiveTasks", () => {
     sim.claim();
     sim.report("start");
     sim.claim();
-    // What a reload reads back: the same rows, new objects (nothing kept in memory).
-    const reloaded: RunState = {
-      run: structuredClone(sim.state.run),
-      tasks: new Map([...sim.state.tasks].map(([k, t]) => [k, structuredClone(t)])),
+    // What a reload reads back: the same rows, new objects (nothing kept in memory), a new index.
+    const reloaded = sim.reloaded();
+    const report = (id: string) => {
+      const claim = reloaded.state.tasks.get(id)?.claim;
+      const outcome = { taskKey: id, attempt: 1, ok: true, ...(claim === undefined ? {} : { claim }) };
+      return viewEffects(transition(reloaded, { type: "AttemptsFinished", outcomes: [outcome], capacity: 0 }, sim.ctx), reloaded.state);
     };
-    const report = (id: string) =>
-      transition(reloaded, sim.plan, { type: "AttemptsFinished", outcomes: [{ taskKey: id, attempt: 1, ok: true }], capacity: 0 }, sim.ctx);
     expect(report("p2").dispatch).toEqual([{ taskKey: "p3", attempt: 1 }]);
     expect(report("p1").dispatch).toEqual([{ taskKey: "p4", attempt: 1 }]);
-    expect([...reloaded.tasks.values()].filter((t) => t.status === "queued").map((t) => t.key)).toEqual(["p3", "p4"]);
+    expect([...reloaded.state.tasks.values()].filter((t) => t.status === "queued").map((t) => t.key)).toEqual(["p3", "p4"]);
   });
 
   it("a 10,000-wide map under a limit of 16: never more than 16 on workers, and each report changes at most three rows", () => {

@@ -1,16 +1,21 @@
 import { compileDag, type Plan } from "../../../src/dag/plan";
 import { validateDagSpec } from "../../../src/dag/validate";
 import {
+  activate,
   createRun,
   DEFAULT_MACHINE_CONFIG,
   transition,
+  type ActiveRun,
+  type AlertRequest,
+  type Command,
   type Effects,
   type MachineConfig,
   type MachineContext,
   type Offer,
   type RunEvent,
 } from "../../../src/run/machine";
-import type { RunState, TaskError, TaskInstance, TaskStatus, WorkRef } from "../../../src/run/types";
+import { dueAt } from "../../../src/run/machine/task-instance";
+import type { AttemptRecord, ClaimedRef, RunState, RunStatus, TaskError, TaskInstance, TaskStatus, WorkRef } from "../../../src/run/types";
 
 export const SQL = { type: "sql", sql: "select 1" } as const;
 export const EMPTY = { type: "empty" } as const;
@@ -26,6 +31,8 @@ export function planOf(tasks: Record<string, unknown>, dag: Record<string, unkno
 export interface ReportOptions {
   ok?: boolean;
   attempt?: number;
+  /** The claim token reported (default: the one the task's current attempt was granted). */
+  claim?: string;
   capacity?: number;
   /** The end of the reporting worker's budget (epoch ms): handed-back tasks must time out before it. */
   until?: number;
@@ -49,6 +56,61 @@ export interface SimOptions {
 }
 
 /**
+ * A transition's effects as tests read them: the row changes, the commands
+ * by kind (what each command carries), and the reply.
+ */
+export interface SimEffects {
+  raw: Effects;
+  changedTasks: Set<string>;
+  runChanged: boolean;
+  attempts: AttemptRecord[];
+  commands: Command[];
+  /** Attempts of the transition's `DispatchAttempts` commands. */
+  dispatch: WorkRef[];
+  /** Alerts of its `DeliverAlert` commands. */
+  alerts: AlertRequest[];
+  /** Child runs of its `CancelChildRun` commands. */
+  cancelChildren: string[];
+  granted: ClaimedRef[];
+  refused: Effects["reply"]["refused"];
+  ignored: Effects["reply"]["ignored"];
+  handBack: ClaimedRef[];
+  finished: RunStatus | undefined;
+  /** The earliest retry or lease deadline among the instances this transition changed. */
+  wakeAt: number | undefined;
+}
+
+export function viewEffects(fx: Effects, state: RunState): SimEffects {
+  let wakeAt: number | undefined;
+  for (const key of fx.changes.tasks) {
+    const t = state.tasks.get(key);
+    const at = t && dueAt(t);
+    if (at !== undefined && (wakeAt === undefined || at < wakeAt)) wakeAt = at;
+  }
+  const dispatch: WorkRef[] = [];
+  const alerts: AlertRequest[] = [];
+  const cancelChildren: string[] = [];
+  for (const c of fx.commands) {
+    if (c.type === "DispatchAttempts") dispatch.push(...c.refs);
+    else if (c.type === "DeliverAlert") alerts.push(c.alert);
+    else if (c.type === "CancelChildRun") cancelChildren.push(c.childRunId);
+  }
+  return {
+    raw: fx,
+    changedTasks: fx.changes.tasks,
+    runChanged: fx.changes.run,
+    attempts: fx.changes.attempts,
+    commands: fx.commands,
+    dispatch,
+    alerts,
+    cancelChildren,
+    ...fx.reply,
+    finished: fx.finished,
+    wakeAt,
+  };
+}
+
+/**
  * A run driven by hand: a fake clock (`ctx.now`, advanced explicitly), a fixed
  * random number, and a worker that claims dispatched refs and reports outcomes.
  */
@@ -56,8 +118,10 @@ export class Sim {
   readonly ctx: MachineContext;
   readonly plan: Plan;
   readonly state: RunState;
+  /** The run as the machine works on it (state, plan, index). */
+  readonly run: ActiveRun;
   /** Effects of the last event (or of createRun). */
-  fx: Effects;
+  fx: SimEffects;
   /** Queue messages sent and not yet claimed. */
   outbox: WorkRef[] = [];
 
@@ -65,15 +129,16 @@ export class Sim {
     this.ctx = { now: T0, random: () => 0.5, config: { ...DEFAULT_MACHINE_CONFIG, ...config } };
     this.plan = planOf(tasks, options.dag);
     const params = options.params ?? {};
-    const { state, effects } = createRun(
+    const { run, effects } = createRun(
       { runId: "run-1", dagId: "dag", dagVersion: 1, createdAt: T0, params, trigger: { type: "api" } },
       this.plan,
       this.ctx,
       options.offer,
     );
-    this.state = state;
-    this.fx = effects;
-    this.outbox.push(...effects.dispatch);
+    this.run = run;
+    this.state = run.state;
+    this.fx = viewEffects(effects, run.state);
+    this.outbox.push(...this.fx.dispatch);
   }
 
   advance(ms: number): this {
@@ -81,10 +146,19 @@ export class Sim {
     return this;
   }
 
-  send(event: RunEvent): Effects {
-    this.fx = transition(this.state, this.plan, event, this.ctx);
+  send(event: RunEvent): SimEffects {
+    this.fx = viewEffects(transition(this.run, event, this.ctx), this.state);
     this.outbox.push(...this.fx.dispatch);
     return this.fx;
+  }
+
+  /** The same run as a coordinator would reload it from its rows: copies of the state, a new index. */
+  reloaded(): ActiveRun {
+    const state: RunState = {
+      run: structuredClone(this.state.run),
+      tasks: new Map([...this.state.tasks].map(([k, t]) => [k, structuredClone(t)])),
+    };
+    return activate(state, this.plan);
   }
 
   task(id: string): TaskInstance {
@@ -114,30 +188,39 @@ export class Sim {
   }
 
   /** Claims the outbox messages for the given tasks (all when none given), as a queue delivery would. */
-  claim(...ids: string[]): Effects {
+  claim(...ids: string[]): SimEffects {
     const refs = ids.length === 0 ? this.outbox : this.outbox.filter((r) => ids.includes(r.taskKey));
     this.outbox = this.outbox.filter((r) => !refs.includes(r));
     return this.send({ type: "AttemptsClaimed", refs });
   }
 
   /** Reports one outcome for a task's current attempt (or the one given). */
-  report(id: string, opts: ReportOptions = {}): Effects {
-    const { ok = true, attempt = this.task(id).attempt, capacity = 0, until, ...rest } = opts;
+  report(id: string, opts: ReportOptions = {}): SimEffects {
+    const { ok = true, attempt = this.task(id).attempt, claim = this.state.tasks.get(id)?.claim, capacity = 0, until, ...rest } = opts;
     return this.send({
       type: "AttemptsFinished",
-      outcomes: [{ taskKey: id, attempt, ok, ...rest }],
+      outcomes: [{ taskKey: id, attempt, ok, ...(claim === undefined ? {} : { claim }), ...rest }],
       capacity,
       ...(until === undefined ? {} : { until }),
     });
   }
 
   /** Reports several successes in one batch. */
-  reportAll(ids: string[], capacity = 0): Effects {
-    const outcomes = ids.map((id) => ({ taskKey: id, attempt: this.task(id).attempt, ok: true }));
+  reportAll(ids: string[], capacity = 0): SimEffects {
+    const outcomes = ids.map((id) => {
+      const t = this.task(id);
+      return { taskKey: id, attempt: t.attempt, ok: true, ...(t.claim === undefined ? {} : { claim: t.claim }) };
+    });
     return this.send({ type: "AttemptsFinished", outcomes, capacity });
   }
 
-  fire(): Effects {
+  /** The workers of these tasks' current attempts are alive (their own claim tokens). */
+  heartbeat(...ids: string[]): SimEffects {
+    const refs = ids.map((id) => ({ taskKey: id, attempt: this.task(id).attempt, claim: this.task(id).claim ?? "" }));
+    return this.send({ type: "HeartbeatReceived", refs });
+  }
+
+  fire(): SimEffects {
     return this.send({ type: "TimerFired" });
   }
 

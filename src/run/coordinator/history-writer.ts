@@ -1,8 +1,6 @@
-import { writeHistory, type HistoryRecord } from "../db/catalog";
-import type { AttemptRecord, RunState, TaskInstance } from "./types";
-
-/** A task instance as the coordinator stores it: the machine's fields plus the attempts that ended. */
-export type StoredTask = TaskInstance & { history?: AttemptRecord[] };
+import { writeHistory, type HistoryRecord } from "../../db/catalog";
+import type { RunState } from "../types";
+import type { StoredTask } from "./stored-rows";
 
 /** Catalog writes wait this long by default, so a burst of transitions shares one D1 batch. */
 export const DEFAULT_FLUSH_DELAY_MS = 200;

@@ -1,0 +1,21 @@
+import { drizzle } from "drizzle-orm/d1";
+import { desc, eq } from "drizzle-orm";
+import { runEvents } from "./schema";
+
+/** A run-end event as the catalog stores it. */
+export type RunEventRow = typeof runEvents.$inferSelect;
+
+/** Records one run-end event; a repeat of the same event id changes nothing (delivery is at least once). */
+export async function insertRunEvent(d1: D1Database, row: typeof runEvents.$inferInsert): Promise<void> {
+  await drizzle(d1).insert(runEvents).values(row).onConflictDoNothing({ target: runEvents.eventId });
+}
+
+/** The run-end events of one run, oldest first. */
+export async function runEventsOf(d1: D1Database, runId: string): Promise<RunEventRow[]> {
+  return drizzle(d1).select().from(runEvents).where(eq(runEvents.runId, runId)).orderBy(runEvents.endedAt);
+}
+
+/** The newest run-end events of a DAG. */
+export async function latestRunEvents(d1: D1Database, dagId: string, limit: number): Promise<RunEventRow[]> {
+  return drizzle(d1).select().from(runEvents).where(eq(runEvents.dagId, dagId)).orderBy(desc(runEvents.endedAt)).limit(limit);
+}

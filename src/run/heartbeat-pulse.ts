@@ -1,0 +1,62 @@
+import { coordinatorFor } from "./client";
+import type { ClaimedRef } from "./types";
+
+/** How often a worker tells coordinators which of their attempts it still runs (`HEARTBEAT_MS`). */
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+
+/**
+ * One invocation's heartbeats: while it runs attempts, it tells each run's
+ * coordinator every `HEARTBEAT_MS` which of them are still running, in one
+ * RPC per run, so a lease can be short (`HEARTBEAT_TIMEOUT_MS`) and a worker
+ * that died is noticed within it, not after the task's whole timeout. One
+ * timer per invocation, armed only while an attempt runs; an attempt that
+ * ends within one period costs no RPC at all.
+ */
+export class HeartbeatPulse {
+  private readonly running = new Map<string, Map<string, ClaimedRef>>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly env: Env,
+    private readonly intervalMs: number = DEFAULT_HEARTBEAT_MS,
+  ) {}
+
+  /** An attempt of `runId` started running here; the returned function says it ended. */
+  add(runId: string, ref: ClaimedRef): () => void {
+    const key = `${ref.taskKey}#${ref.attempt}`;
+    let refs = this.running.get(runId);
+    if (!refs) {
+      refs = new Map();
+      this.running.set(runId, refs);
+    }
+    refs.set(key, ref);
+    if (this.timer === undefined && !this.closed) this.timer = setInterval(() => this.beat(), this.intervalMs);
+    return () => {
+      const list = this.running.get(runId);
+      list?.delete(key);
+      if (list && list.size === 0) this.running.delete(runId);
+      if (this.running.size === 0) this.stop();
+    };
+  }
+
+  /** The invocation is done: no timer is left behind. */
+  close(): void {
+    this.closed = true;
+    this.stop();
+  }
+
+  private stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private beat(): void {
+    for (const [runId, refs] of this.running) {
+      // A lost heartbeat is only a shorter lease: the next one (or the report) follows.
+      coordinatorFor(this.env, runId)
+        .heartbeat([...refs.values()])
+        .catch((err: unknown) => console.error(`run ${runId}: heartbeat failed`, err));
+    }
+  }
+}
