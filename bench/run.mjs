@@ -238,10 +238,10 @@ for (const sy of seriesLabels.filter((l) => l.startsWith("switchyard"))) {
 
 // ---- print --------------------------------------------------------------------------------
 
-const short = (l) => l.replace("switchyard-nocont", "sy-nocont").replace("switchyard", "sy").replace("/dispatched", "/disp").replace("/control", "/ctrl").replace("floor-continuation", "floor-cont");
+const short = (l) => l.replace("switchyard-nocont", "sy-nocont").replace("switchyard", "sy").replace("/dispatched", "/disp").replace("-default", "-dflt").replace("/control", "/ctrl").replace("floor-continuation", "floor-cont");
 const W0 = 30;
 const WC = 16;
-const cell = (s) => String(s).padStart(WC);
+const cell = (s) => ` ${s}`.padStart(WC);
 
 log(`\nMedians over ${opts.repeat} repetition(s). outside = HTTP from node; inside = the Worker's own timestamps`);
 log(`(the Worker clock only advances on I/O, so a run done in one turn without I/O shows inside 0)`);
