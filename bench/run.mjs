@@ -13,6 +13,7 @@ import { execFileSync } from "node:child_process";
 import { ROOT, killAllSync, removeTempDirsSync, waitForQuiet } from "./lib/procs.mjs";
 import { ALL_SYSTEMS } from "./lib/systems.mjs";
 import { workloads as allWorkloads, WORKLOAD_ALIASES, runWorkload, warmUp, median } from "./lib/workloads.mjs";
+import { evaluateTargets } from "./lib/targets.mjs";
 
 // ---- arguments ----------------------------------------------------------------------------
 
@@ -236,6 +237,8 @@ for (const sy of seriesLabels.filter((l) => l.startsWith("switchyard"))) {
   }
 }
 
+const targets = evaluateTargets(medians, workloads, seriesLabels);
+
 // ---- print --------------------------------------------------------------------------------
 
 const short = (l) => l.replace("switchyard-nocont", "sy-nocont").replace("switchyard", "sy").replace("/dispatched", "/disp").replace("-default", "-dflt").replace("/control", "/ctrl").replace("floor-continuation", "floor-cont");
@@ -274,6 +277,17 @@ if (syLabels.length) {
   }
 }
 
+if (targets.length) {
+  log(`\nTargets: Switchyard ÷ peer of this run's medians, outside / inside; met or missed on outside${opts.quick ? "\n(--quick: on the scaled-down workloads, which the targets were not set for)" : ""}`);
+  let last = null;
+  for (const t of targets) {
+    if (t.id !== last) log(`\n  ${t.text}  [${t.workload}]`);
+    last = t.id;
+    const verdict = t.met == null ? `not measured (no ${t.missing.join(", ")})` : t.met ? "met" : "MISSED";
+    log(`    ${short(t.series).padEnd(W0 - 4)}${cell(`${fmt(t.ratio.outside, 2)} / ${fmt(t.ratio.inside, 2)}`)}  ${verdict}`);
+  }
+}
+
 function version(pkg) {
   try {
     return JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
@@ -306,6 +320,7 @@ const result = {
   workloadDefs: workloads.map((w) => ({ label: w.label, tasks: w.dag.names.length, runs: w.runs ?? 1, pollMs: w.pollMs })),
   medians,
   ratios,
+  targets,
   raw,
   problems,
 };
