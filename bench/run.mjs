@@ -266,7 +266,8 @@ if (syLabels.length) {
   for (const sy of syLabels) {
     const peers = Object.keys(ratios[sy]);
     if (!peers.length) continue;
-    log(`\n${sy}`.padEnd(W0 + 1) + peers.map((p) => cell(short(p))).join(""));
+    const head = sy.length > W0 - 2 ? short(sy) : sy; // switchyard-base/dispatched-default
+    log(`\n${head}`.padEnd(W0 + 1) + peers.map((p) => cell(short(p))).join(""));
     for (const w of workloads) {
       const name = `${w.label} ${RATIO_METRICS[w.key][1]}`.slice(0, W0 - 2);
       log("  " + name.padEnd(W0 - 2) + peers.map((p) => {
