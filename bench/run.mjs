@@ -13,6 +13,7 @@ import { execFileSync } from "node:child_process";
 import { ROOT, killAllSync, removeTempDirsSync, waitForQuiet } from "./lib/procs.mjs";
 import { ALL_SYSTEMS } from "./lib/systems.mjs";
 import { workloads as allWorkloads, WORKLOAD_ALIASES, runWorkload, warmUp, median } from "./lib/workloads.mjs";
+import { evaluateTargets } from "./lib/targets.mjs";
 
 // ---- arguments ----------------------------------------------------------------------------
 
@@ -236,12 +237,14 @@ for (const sy of seriesLabels.filter((l) => l.startsWith("switchyard"))) {
   }
 }
 
+const targets = evaluateTargets(medians, workloads, seriesLabels);
+
 // ---- print --------------------------------------------------------------------------------
 
-const short = (l) => l.replace("switchyard-nocont", "sy-nocont").replace("switchyard", "sy").replace("/dispatched", "/disp").replace("/control", "/ctrl").replace("floor-continuation", "floor-cont");
+const short = (l) => l.replace("switchyard-nocont", "sy-nocont").replace("switchyard", "sy").replace("/dispatched", "/disp").replace("-default", "-dflt").replace("/control", "/ctrl").replace("floor-continuation", "floor-cont");
 const W0 = 30;
 const WC = 16;
-const cell = (s) => String(s).padStart(WC);
+const cell = (s) => ` ${s}`.padStart(WC);
 
 log(`\nMedians over ${opts.repeat} repetition(s). outside = HTTP from node; inside = the Worker's own timestamps`);
 log(`(the Worker clock only advances on I/O, so a run done in one turn without I/O shows inside 0)`);
@@ -263,7 +266,8 @@ if (syLabels.length) {
   for (const sy of syLabels) {
     const peers = Object.keys(ratios[sy]);
     if (!peers.length) continue;
-    log(`\n${sy}`.padEnd(W0 + 1) + peers.map((p) => cell(short(p))).join(""));
+    const head = sy.length > W0 - 2 ? short(sy) : sy; // switchyard-base/dispatched-default
+    log(`\n${head}`.padEnd(W0 + 1) + peers.map((p) => cell(short(p))).join(""));
     for (const w of workloads) {
       const name = `${w.label} ${RATIO_METRICS[w.key][1]}`.slice(0, W0 - 2);
       log("  " + name.padEnd(W0 - 2) + peers.map((p) => {
@@ -271,6 +275,17 @@ if (syLabels.length) {
         return cell(`${fmt(r.outside, 2)} / ${fmt(r.inside, 2)}`);
       }).join(""));
     }
+  }
+}
+
+if (targets.length) {
+  log(`\nTargets: Switchyard ÷ peer of this run's medians, outside / inside; met or missed on outside${opts.quick ? "\n(--quick: on the scaled-down workloads, which the targets were not set for)" : ""}`);
+  let last = null;
+  for (const t of targets) {
+    if (t.id !== last) log(`\n  ${t.text}  [${t.workload}]`);
+    last = t.id;
+    const verdict = t.met == null ? `not measured (no ${t.missing.join(", ")})` : t.met ? "met" : "MISSED";
+    log(`    ${short(t.series).padEnd(W0 - 4)}${cell(`${fmt(t.ratio.outside, 2)} / ${fmt(t.ratio.inside, 2)}`)}  ${verdict}`);
   }
 }
 
@@ -306,6 +321,7 @@ const result = {
   workloadDefs: workloads.map((w) => ({ label: w.label, tasks: w.dag.names.length, runs: w.runs ?? 1, pollMs: w.pollMs })),
   medians,
   ratios,
+  targets,
   raw,
   problems,
 };

@@ -88,7 +88,13 @@ function workflowsSystem() {
 
 // ---- Switchyard, through its public HTTP API ---------------------------------------------
 
+// The dispatched no-op: a function task that returns at once, run by a worker like real work. NOOP
+// declares a 10 s timeout, as a quick task in a real DAG would: that lets the trigger's request run a
+// run's first tasks. NOOP_DEFAULT is the task as a user writes it without one (the default 300 s is
+// longer than the trigger's request may keep working, so a run's first tasks start through the queue).
 const NOOP = { type: "function", function: "noop", timeoutSeconds: 10 };
+const NOOP_DEFAULT = { type: "function", function: "noop" };
+const TASK_BY_MODE = { control: { type: "empty" }, dispatched: NOOP, "dispatched-default": NOOP_DEFAULT };
 
 /**
  * `baseRef`: run the project as committed at that git ref instead of the working tree (the
@@ -96,12 +102,14 @@ const NOOP = { type: "function", function: "noop", timeoutSeconds: 10 };
  */
 function switchyardSystem(continuation, baseRef) {
   const name = baseRef ? "switchyard-base" : continuation === "on" ? "switchyard" : "switchyard-nocont";
-  // Continuation only matters for dispatched tasks; control tasks run in the coordinator.
+  // Continuation only matters for dispatched tasks; control tasks run in the coordinator. With it off,
+  // a task's timeout changes nothing (every task starts through the queue): one dispatched series.
   const series =
     continuation === "on"
       ? [
           { label: `${name}/control`, mode: "control" },
           { label: `${name}/dispatched`, mode: "dispatched" },
+          { label: `${name}/dispatched-default`, mode: "dispatched-default" },
           // fanout-1000 as one task mapped over a 1,000-item list computed at run time.
           { label: `${name}/mapped`, mode: "mapped", only: ["fanout"] },
         ]
@@ -140,10 +148,7 @@ function switchyardSystem(continuation, baseRef) {
           }
           const tasks = {};
           dag.names.forEach((n, i) => {
-            // Dispatched no-op: a function task that returns at once, run by a worker like real work. It
-            // declares a 10 s timeout, as a quick task in a real DAG would: that lets the trigger's request
-            // run a run's first tasks (with the default 300 s a run starts with a queue hop; BENCHMARKS.md).
-            const t = mode === "control" ? { type: "empty" } : { ...NOOP }; // mapped mode: as dispatched
+            const t = { ...(TASK_BY_MODE[mode] ?? NOOP) }; // mapped mode: as dispatched
             if (dag.deps[i].length) t.dependsOn = dag.deps[i].map((d) => dag.names[d]);
             tasks[n] = t;
           });

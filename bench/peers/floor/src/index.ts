@@ -2,11 +2,15 @@
 // orchestrator can do per task, with tasks that do nothing.
 //
 //   queue:        the DO writes one row per task transition (queued, done) and sends
-//                 one queue message per ready task; the consumer "runs" the task,
-//                 reports to the DO by RPC and acks.
-//   continuation: as "queue", but the DO's answer to a report carries the next ready
-//                 task, which the consumer runs at once (no queue hop); further ready
-//                 tasks of a fan-out still go through the queue (sendBatch).
+//                 one queue message per ready task; the consumer groups a batch's
+//                 messages by run, "runs" the tasks, reports a run's finished tasks to
+//                 its DO in one RPC and acks them (as Switchyard's consumer claims and
+//                 reports per run, not per message).
+//   continuation: as "queue", but the DO's answer to a report hands back ready tasks,
+//                 which the consumer runs at once and reports in the next RPC (no queue
+//                 hop): as many as the report carried and at least CONTINUATION_MIN, the
+//                 room Switchyard's consumer offers; further ready tasks of a fan-out
+//                 still go through the queue (sendBatch).
 //   inline:       no queue; the DO runs every task itself, writing the same rows and
 //                 awaiting ctx.storage.sync() after each task.
 //
@@ -38,6 +42,8 @@ export interface RunStatus {
 }
 
 const SEND_BATCH_MAX = 100; // Queues limit: 100 messages per sendBatch
+/** Switchyard's DEFAULT_CONTINUATION_MIN: a report is offered room for at least this many tasks. */
+const CONTINUATION_MIN = 4;
 
 export class FloorRun extends DurableObject<Env> {
   private runId = "";
@@ -117,14 +123,16 @@ export class FloorRun extends DurableObject<Env> {
     return ready;
   }
 
-  /** Called by the queue consumer when a task has run. Returns the task the consumer
-   *  should run next without a queue hop (continuation variant), or null. */
-  async complete(task: number): Promise<number | null> {
-    const ready = this.finish(task);
-    let next: number | null = null;
+  /** Called by the queue consumer with the tasks of this run that it has run (one
+   *  call per run per batch, then one per round of handed-back tasks). Returns the
+   *  tasks the consumer should run next without a queue hop (continuation variant). */
+  async complete(tasks: number[]): Promise<number[]> {
+    const ready = tasks.flatMap((t) => this.finish(t));
+    let next: number[] = [];
     if (this.variant === "continuation" && ready.length > 0) {
-      next = ready.shift()!;
-      this.setState(next, "running", Date.now());
+      next = ready.splice(0, Math.max(tasks.length, CONTINUATION_MIN));
+      const now = Date.now();
+      for (const t of next) this.setState(t, "running", now);
     }
     await this.dispatch(ready);
     return next;
@@ -179,16 +187,19 @@ export default {
   },
 
   async queue(batch: MessageBatch<TaskMsg>, env: Env): Promise<void> {
+    const byRun = new Map<string, Array<Message<TaskMsg>>>();
+    for (const msg of batch.messages) {
+      const list = byRun.get(msg.body.run) ?? [];
+      list.push(msg);
+      byRun.set(msg.body.run, list);
+    }
     await Promise.all(
-      batch.messages.map(async (msg) => {
-        const { run, task } = msg.body;
+      [...byRun].map(async ([run, msgs]) => {
         const stub = env.RUNS.get(env.RUNS.idFromName(run));
-        let next: number | null = task;
-        while (next !== null) {
-          // the task itself: nothing
-          next = await stub.complete(next);
-        }
-        msg.ack();
+        // the tasks themselves: nothing
+        let next = await stub.complete(msgs.map((m) => m.body.task));
+        for (const m of msgs) m.ack();
+        while (next.length > 0) next = await stub.complete(next);
       }),
     );
   },
