@@ -21,6 +21,8 @@ export function refuseReason(state: RunState, t: TaskInstance | undefined, ref: 
   if (!t) return "unknown_task";
   if (t.attempt !== ref.attempt) return "stale_attempt";
   if (t.status !== "queued" && t.status !== "running") return "not_active";
+  // A mapped task's parent holds no attempt of its own: its instances do.
+  if (t.mapped !== undefined) return "not_active";
   // Failed for good; its fallback task runs in its place: this attempt is over.
   if (t.waitingForFallback) return "not_active";
   return undefined;
@@ -35,7 +37,9 @@ export function leaseDeadline(tx: Tx, t: TaskInstance, p: PlannedTask): number {
 
 function newToken(tx: Tx): string {
   if (tx.ctx.token) return tx.ctx.token();
-  return `${tx.ctx.now.toString(36)}.${Math.floor(tx.ctx.random() * 2 ** 40).toString(36)}`;
+  // Without a token source: unique per grant of this object (time, a counter, a random number).
+  tx.index.grants += 1;
+  return `${tx.ctx.now.toString(36)}.${tx.index.grants.toString(36)}.${Math.floor(tx.ctx.random() * 2 ** 40).toString(36)}`;
 }
 
 /** Grants queued attempts to the worker that received their messages. */

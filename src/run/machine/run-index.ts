@@ -35,6 +35,8 @@ export class RunIndex {
   slots: SlotBook | undefined;
   /** Task instances looked at so far (sync, timers, readiness, slots, mapping). */
   visited = 0;
+  /** Attempts granted by this object (numbers default claim tokens). */
+  grants = 0;
 
   /** The index of a run's tasks as loaded (one pass over them). */
   static build(tasks: Map<string, TaskInstance>): RunIndex {

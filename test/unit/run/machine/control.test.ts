@@ -136,3 +136,15 @@ describe("branch", () => {
     expect(sim.status("report")).toBe("skipped");
   });
 });
+
+describe("control task errors are permanent", () => {
+  it("a branch whose expression names no downstream task is not retried, whatever its retry policy", () => {
+    const sim = new Sim({
+      pick: { type: "branch", expression: "'nowhere'", retries: { limit: 3, delaySeconds: 1 } },
+      x: { ...SQL, dependsOn: ["pick"] },
+    });
+    expect(sim.status("pick")).toBe("failed");
+    expect(sim.task("pick").attempt).toBe(1);
+    expect(sim.task("pick").error).toMatchObject({ code: "branch", retryable: false });
+  });
+});

@@ -114,3 +114,66 @@ describe("retries", () => {
     expect(gaps).toEqual([1_000, 2_000, 4_000]);
   });
 });
+
+describe("retryable and permanent errors", () => {
+  const FIVE = { limit: 5, delaySeconds: 1, jitter: false } as const;
+
+  it("a permanent error (retryable: false) skips the remaining retries: one attempt, the task fails, history says why", () => {
+    const sim = new Sim({ a: { ...SQL, retries: FIVE }, b: { ...SQL, dependsOn: ["a"] } });
+    sim.claim();
+    const error = { message: "no function 'nope'", code: "config", retryable: false };
+    const fx = sim.report("a", { ok: false, error });
+    expect(sim.status("a")).toBe("failed");
+    expect(sim.task("a").attempt).toBe(1);
+    expect(sim.status("b")).toBe("upstream_failed");
+    expect(fx.attempts).toEqual([expect.objectContaining({ attempt: 1, status: "failed", error })]);
+    expect(fx.finished).toBe("failed");
+  });
+
+  it("a permanent error goes straight to the fallback value", () => {
+    const sim = new Sim({ a: { ...SQL, retries: FIVE, fallback: { value: [] } } });
+    sim.claim();
+    sim.report("a", { ok: false, error: { message: "HTTP 404", code: "http_status", retryable: false } });
+    expect(sim.task("a")).toMatchObject({ status: "success", fallbackUsed: true, output: [], attempt: 1 });
+  });
+
+  it("a permanent error goes straight to the fallback task", () => {
+    const sim = new Sim({ a: { ...SQL, retries: FIVE, fallback: { task: "alt" } }, alt: SQL });
+    sim.claim();
+    const fx = sim.report("a", { ok: false, error: { message: "bad args", code: "invalid_args", retryable: false } });
+    expect(fx.dispatch).toEqual([{ taskKey: "alt", attempt: 1 }]);
+    expect(sim.task("a").attempt).toBe(1);
+  });
+
+  it("a retryable error is retried as before (retryable: true or absent)", () => {
+    const sim = new Sim({ a: { ...SQL, retries: FIVE } });
+    sim.claim();
+    sim.report("a", { ok: false, error: { message: "HTTP 503", code: "http_status", retryable: true } });
+    expect(sim.status("a")).toBe("up_for_retry");
+  });
+
+  it("Retry-After: the retry waits the time the far side asked for, not the backoff", () => {
+    const sim = new Sim({ a: { ...SQL, retries: { limit: 2, delaySeconds: 60, jitter: false } } });
+    sim.claim();
+    sim.report("a", { ok: false, error: { message: "HTTP 503", code: "http_status", retryAfterMs: 2_000 } });
+    expect(sim.task("a").retryAt).toBe(T0 + 2_000);
+    sim.advance(1_999);
+    expect(sim.fire().dispatch).toEqual([]);
+    sim.advance(1);
+    expect(sim.fire().dispatch).toEqual([{ taskKey: "a", attempt: 2 }]);
+  });
+
+  it("Retry-After is capped by the policy's maxDelaySeconds", () => {
+    const sim = new Sim({ a: { ...SQL, retries: { limit: 1, delaySeconds: 1, maxDelaySeconds: 10 } } });
+    sim.claim();
+    sim.report("a", { ok: false, error: { message: "HTTP 429", code: "http_status", retryAfterMs: 3_600_000 } });
+    expect(sim.task("a").retryAt).toBe(T0 + 10_000);
+  });
+
+  it("Retry-After does not add retries: with the limit used up the task fails", () => {
+    const sim = new Sim({ a: SQL });
+    sim.claim();
+    sim.report("a", { ok: false, error: { message: "HTTP 503", code: "http_status", retryAfterMs: 1_000 } });
+    expect(sim.status("a")).toBe("failed");
+  });
+});
