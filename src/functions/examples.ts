@@ -81,5 +81,20 @@ export const sleep = defineFunction({
     }),
 });
 
+/**
+ * A string of `bytes` characters, or with `fail: true` an error whose message is that long: large
+ * outputs (held in R2) and oversized errors (truncated before they leave the worker), on demand.
+ */
+export const blob = defineFunction({
+  name: "blob",
+  description: "Returns a string of `bytes` characters (≤ 8 MiB); with `fail: true` throws an error that long instead.",
+  input: z.object({ bytes: z.number().int().min(0).max(8 * 1024 * 1024), fail: z.boolean().optional() }).strict(),
+  run: ({ bytes, fail: throwIt }) => {
+    const text = "x".repeat(bytes);
+    if (throwIt) throw new Error(text);
+    return text;
+  },
+});
+
 /** Every example, in the order `functionNames()` lists them. */
-export const EXAMPLE_FUNCTIONS = [noop, echo, sum, range, fail, sleep] as const;
+export const EXAMPLE_FUNCTIONS = [noop, echo, sum, range, fail, sleep, blob] as const;

@@ -347,10 +347,8 @@ export class RunCoordinator extends DurableObject<Env> {
     // ---- end of the block ----
     const due = nextWakeAt(run);
     if (due !== undefined) await this.armAlarm(due);
-    else if (fx.finished !== undefined && this.alarmAt !== null && this.outbox.size === added.length) {
-      await this.ctx.storage.deleteAlarm();
-      this.alarmAt = null;
-    }
+    // The drain below delivers at once; if it dies with the object, the alarm takes over.
+    if (added.length > 0) await this.armAlarm(Date.now() + this.settings.outboxLeaseMs);
     let handOff: HandOff | undefined;
     const notify = parentOffer === undefined ? undefined : added.find((e) => e.command.type === "NotifyParent");
     if (notify) {

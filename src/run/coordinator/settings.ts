@@ -9,6 +9,12 @@ export interface CoordinatorSettings {
   machine: MachineConfig;
   /** `OUTBOX_RETRY_MS`: the first retry of a failed outbox delivery (then doubling). */
   outboxRetryMs: number;
+  /**
+   * While commands wait in the outbox the alarm is armed no later than this long after they were
+   * written (10 × `OUTBOX_RETRY_MS`, at least 1 s): a drainer that dies mid-delivery (an
+   * eviction, a restart) leaves them to the alarm, never stranded.
+   */
+  outboxLeaseMs: number;
   /** `ARTIFACT_CACHE_BYTES`: artifact contents the coordinator keeps in memory. */
   artifactCacheBytes: number;
 }
@@ -23,6 +29,7 @@ export function coordinatorSettings(env: Env): CoordinatorSettings {
       heartbeatTimeoutMs: numberVar(env.HEARTBEAT_TIMEOUT_MS, d.heartbeatTimeoutMs),
     },
     outboxRetryMs: numberVar(env.OUTBOX_RETRY_MS, DEFAULT_OUTBOX_RETRY_MS),
+    outboxLeaseMs: Math.max(1_000, 10 * numberVar(env.OUTBOX_RETRY_MS, DEFAULT_OUTBOX_RETRY_MS)),
     artifactCacheBytes: numberVar(env.ARTIFACT_CACHE_BYTES, DEFAULT_ARTIFACT_CACHE_BYTES),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineFunction, type FunctionContext } from "../../../src/functions/define";
-import { echo, fail, noop, range, sleep, sum } from "../../../src/functions/examples";
+import { blob, echo, fail, noop, range, sleep, sum } from "../../../src/functions/examples";
 import { buildRegistry, FUNCTIONS, functionNames } from "../../../src/functions/registry";
 
 function context(overrides: Partial<FunctionContext> = {}): FunctionContext {
@@ -10,7 +10,7 @@ function context(overrides: Partial<FunctionContext> = {}): FunctionContext {
 
 describe("registry", () => {
   it("lists every example by name, sorted", () => {
-    expect(functionNames()).toEqual(["echo", "fail", "noop", "range", "sleep", "sum"]);
+    expect(functionNames()).toEqual(["blob", "echo", "fail", "noop", "range", "sleep", "sum"]);
     expect(FUNCTIONS.get("sum")).toBe(sum);
   });
 
@@ -87,5 +87,12 @@ describe("example functions", () => {
     const controller = new AbortController();
     controller.abort();
     await expect(sleep.run({ ms: 60_000 }, context({ signal: controller.signal }))).rejects.toThrow(/aborted/);
+  });
+});
+
+describe("blob", () => {
+  it("returns a string of the asked length, or throws an error whose message is that long", async () => {
+    await expect(blob.run({ bytes: 5 }, context())).resolves.toBe("xxxxx");
+    await expect(blob.run({ bytes: 1_000, fail: true }, context())).rejects.toThrow(/^x{1000}$/);
   });
 });
