@@ -77,17 +77,23 @@ async function deliverAlert(host: DeliveryHost, c: CommandOf<"DeliverAlert">, at
   const base = (host.env.PUBLIC_URL || "").replace(/\/$/, "");
   const payload = { ...alert.summary, link: `${base}/api/runs/${alert.summary.runId}`, attempt };
   let error: string | undefined;
+  // A timer of our own, cleared when the post is done: a pending `AbortSignal.timeout` would keep
+  // the object from being evicted until it fired.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ALERT_TIMEOUT_MS / 1_000} s`)), ALERT_TIMEOUT_MS);
   try {
     const res = await fetch(alert.target.url, {
       method: "POST",
       headers: { "content-type": "application/json", ...(alert.target.headers ?? {}) },
       body: JSON.stringify(payload),
-      signal: AbortSignal.timeout(ALERT_TIMEOUT_MS),
+      signal: controller.signal,
     });
     if (!res.ok) error = `HTTP ${res.status}`;
     await res.body?.cancel();
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
+  } finally {
+    clearTimeout(timer);
   }
   const next: AlertRecord = { ...(record ?? { ...alert, status: "pending", attempts: 0 }), attempts: attempt };
   if (error === undefined) {
