@@ -1,4 +1,4 @@
-import type { SpecIssue } from "../dag/validate";
+import type { SpecIssue } from "../lib/issues";
 import { BoundedCache } from "./bounded-cache";
 import {
   ExpressionError,

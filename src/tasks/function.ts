@@ -1,4 +1,4 @@
-import { formatPath } from "../dag/validate";
+import { formatPath } from "../lib/issues";
 import type { FunctionDef } from "../functions/define";
 import { FUNCTIONS, functionNames } from "../functions/registry";
 import { TaskFailure } from "./errors";
