@@ -12,13 +12,8 @@ export function catalog(d1: D1Database) {
 
 export type Catalog = ReturnType<typeof catalog>;
 
-export interface DagVersionRow {
-  dagId: string;
-  version: number;
-  specJson: string;
-  specHash: string;
-  createdAt: number;
-}
+/** A stored DAG version, as the schema declares it. */
+export type DagVersionRow = typeof dagVersions.$inferSelect;
 
 let latestVersionQuery: { sql: string; params: unknown[] } | undefined;
 
@@ -180,19 +175,14 @@ function preparedUpsert<R extends Record<string, unknown>>(
   return { sql: query.sql, names };
 }
 
-interface RunRow extends Record<string, unknown> {
-  runId: string; dagId: string; dagVersion: number; status: string; runKey: string | null; triggerType: string;
-  triggerJson: string | null; logicalDate: string | null; paramsJson: string; createdAt: number;
-  startedAt: number | null; endedAt: number | null; updatedAt: number;
-}
-interface TaskRow extends Record<string, unknown> {
-  runId: string; taskKey: string; taskId: string; mapIndex: number | null; dagId: string; status: string; attempts: number;
-  startedAt: number | null; endedAt: number | null; errorJson: string | null; outputJson: string | null; updatedAt: number;
-}
-interface AttemptRow extends Record<string, unknown> {
-  runId: string; taskKey: string; attempt: number; taskId: string; mapIndex: number | null; dagId: string; status: string;
-  via: string; queuedAt: number; startedAt: number | null; endedAt: number | null; errorJson: string | null;
-}
+/*
+ * Upsert rows, from the schema. Each upsert binds every column, so a column
+ * left out would be written as null rather than its default: `Required` makes
+ * every one mandatory (nullable columns still take null).
+ */
+type RunRow = Required<typeof runs.$inferInsert>;
+type TaskRow = Required<typeof taskInstances.$inferInsert>;
+type AttemptRow = Required<typeof taskAttempts.$inferInsert>;
 
 let prepared:
   | { run: PreparedUpsert<RunRow>; task: PreparedUpsert<TaskRow>; attempt: PreparedUpsert<AttemptRow> }
