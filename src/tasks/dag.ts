@@ -1,4 +1,3 @@
-import type { DagTaskSpec } from "../dag/spec";
 import { startRun } from "../triggers/start-run";
 import { TaskFailure } from "./errors";
 import type { Executor } from "./executor";
@@ -21,8 +20,8 @@ export class ChildRunStarted {
  * the same child instead of starting another. The invocation running the
  * task may take the child's first tasks, as a trigger takes a new run's.
  */
-export const executeDag: Executor = async (order, { env, runs }) => {
-  const task = order.task as DagTaskSpec;
+export const executeDag: Executor<"dag"> = async (order, { env, runs }) => {
+  const { task } = order;
   const maxDepth = Number(env.MAX_DAG_DEPTH) > 0 ? Number(env.MAX_DAG_DEPTH) : DEFAULT_MAX_DAG_DEPTH;
   const depth = order.depth + 1;
   if (depth > maxDepth) {

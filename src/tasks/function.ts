@@ -4,25 +4,6 @@ import { FUNCTIONS, functionNames } from "../functions/registry";
 import { TaskFailure } from "./errors";
 import type { Executor } from "./executor";
 
-/** The fields of a `function` task this executor reads (args already rendered from templates). */
-export interface FunctionTaskFields {
-  type: "function";
-  function: string;
-  args?: unknown;
-}
-
-/** Narrows a task spec to a function task, whatever the spec union currently declares. */
-export function isFunctionTask(task: unknown): task is FunctionTaskFields {
-  return (
-    typeof task === "object" &&
-    task !== null &&
-    "type" in task &&
-    task.type === "function" &&
-    "function" in task &&
-    typeof task.function === "string"
-  );
-}
-
 /** Quoted zod issues in error messages stop after this many. */
 const MAX_REPORTED_ISSUES = 5;
 
@@ -33,10 +14,9 @@ const MAX_REPORTED_ISSUES = 5;
  * problems of the spec, not of the attempt. Errors thrown by the function
  * itself fail the attempt as they are.
  */
-export function createFunctionExecutor(registry: ReadonlyMap<string, FunctionDef>): Executor {
+export function createFunctionExecutor(registry: ReadonlyMap<string, FunctionDef>): Executor<"function"> {
   return async function executeFunction(order, { signal }) {
-    const task: unknown = order.task;
-    if (!isFunctionTask(task)) throw new TaskFailure(`task '${order.taskId}' is not a function task`, "config");
+    const { task } = order;
     const def = registry.get(task.function);
     if (def === undefined) {
       throw new TaskFailure(
@@ -68,4 +48,4 @@ export function createFunctionExecutor(registry: ReadonlyMap<string, FunctionDef
 }
 
 /** The executor for `function` tasks over this Worker's registered functions. */
-export const executeFunction: Executor = createFunctionExecutor(FUNCTIONS);
+export const executeFunction: Executor<"function"> = createFunctionExecutor(FUNCTIONS);

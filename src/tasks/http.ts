@@ -1,4 +1,3 @@
-import type { HttpTaskSpec } from "../dag/spec";
 import { TaskFailure } from "./errors";
 import type { Executor } from "./executor";
 
@@ -10,9 +9,8 @@ const ERROR_BODY_CHARS = 500;
  * output; any other status or a network error fails the attempt. Each request
  * carries the run, task and attempt so the far side can deduplicate retries.
  */
-export const executeHttp: Executor = async (order, { signal }) => {
-  const task = order.task as HttpTaskSpec;
-  const { request } = task;
+export const executeHttp: Executor<"http"> = async (order, { signal }) => {
+  const { request } = order.task;
   const method = request.method ?? "GET";
   const headers = new Headers(request.headers ?? {});
   headers.set("X-Switchyard-Run-Id", order.runId);

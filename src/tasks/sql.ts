@@ -1,5 +1,4 @@
 import { splitQuery, sqliteSplitterOptions } from "dbgate-query-splitter";
-import type { SqlTaskSpec } from "../dag/spec";
 import { renderSqlTemplate } from "../expr/template";
 import { TaskFailure } from "./errors";
 import type { Executor } from "./executor";
@@ -19,9 +18,8 @@ export function splitStatements(sql: string | string[]): string[] {
  * the last statement are the output. Templates become bound parameters,
  * never SQL text.
  */
-export const executeSql: Executor = async (order, { env }) => {
-  const task = order.task as SqlTaskSpec;
-  const statements = splitStatements(task.sql);
+export const executeSql: Executor<"sql"> = async (order, { env }) => {
+  const statements = splitStatements(order.task.sql);
   if (statements.length === 0) throw new TaskFailure("no SQL statement to run", "sql");
   let prepared: D1PreparedStatement[];
   try {
