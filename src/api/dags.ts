@@ -3,7 +3,7 @@ import { z } from "zod";
 import { canonicalJson } from "../dag/canonical";
 import { DagSpecSchema, IdSchema } from "../dag/spec";
 import { validateDagSpec } from "../dag/validate";
-import { catalog, dagVersion, latestDagVersion, listDags, listRuns, registerDagVersion } from "../db/catalog";
+import { catalog, dagVersion, latestDagVersion, listDags, listRuns, registerDagVersion, storedTrigger } from "../db/catalog";
 import { sha256Hex } from "../lib/ids";
 import { RUN_STATUSES } from "../run/types";
 import { iso } from "../run/view";
@@ -141,7 +141,7 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
         dagVersion: r.dagVersion,
         status: r.status,
         runKey: r.runKey,
-        trigger: r.triggerType,
+        trigger: storedTrigger(r),
         logicalDate: r.logicalDate,
         createdAt: iso(r.createdAt),
         startedAt: iso(r.startedAt),

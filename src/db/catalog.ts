@@ -2,7 +2,8 @@ import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { dagVersions, dags, runs, taskAttempts, taskInstances } from "./schema";
-import type { AttemptRecord, RunHeader, RunStatus, TaskInstance } from "../run/types";
+import { RunTriggerSchema } from "../run/rpc";
+import type { AttemptRecord, RunHeader, RunStatus, RunTrigger, TaskInstance } from "../run/types";
 
 /** The only module that builds catalog queries (drizzle-orm over D1). */
 
@@ -121,6 +122,26 @@ export async function listRuns(
     .where(and(...conds))
     .orderBy(desc(runs.createdAt), desc(runs.runId))
     .limit(opts.limit + 1);
+}
+
+/** A listed run's trigger, the shape a run's own view shows: `{ type, detail? }`. */
+export type StoredTrigger = Omit<RunTrigger, "type"> & { type: string };
+
+/**
+ * What started a stored run: its `trigger_json` (parsed, as any JSON read
+ * back from storage), or its `trigger_type` alone for a row whose JSON is
+ * missing or unreadable, so a listing never fails on one row.
+ */
+export function storedTrigger(row: Pick<typeof runs.$inferSelect, "triggerType" | "triggerJson">): StoredTrigger {
+  if (row.triggerJson !== null) {
+    try {
+      const parsed = RunTriggerSchema.safeParse(JSON.parse(row.triggerJson));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // Unreadable JSON: fall back to the type column below.
+    }
+  }
+  return { type: row.triggerType };
 }
 
 function isPlaceholder(p: unknown): boolean {

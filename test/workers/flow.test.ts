@@ -357,7 +357,14 @@ describe("child DAGs", () => {
     const child = (await api(`/api/runs/${task.childRunId}`)).body;
     expect(child.status).toBe("failed");
     expect(child.parent).toEqual({ runId, taskKey: "run_child", attempt: 1 });
-    expect(child.trigger.type).toBe("dag");
+    expect(child.trigger).toEqual({ type: "dag", detail: { parentRunId: runId, parentDagId: "parent_of_failure", taskId: "run_child" } });
+    // The catalog's listing shows the same trigger, detail included, once the child's row is written.
+    let listed = (await api("/api/dags/child_fails/runs")).body.runs;
+    for (let i = 0; i < 100 && listed.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      listed = (await api("/api/dags/child_fails/runs")).body.runs;
+    }
+    expect(listed.find((r: { runId: string }) => r.runId === task.childRunId)?.trigger).toEqual(child.trigger);
   });
 
   it("passes templated params to a waiting child and succeeds with it; wait:false does not wait", async () => {
