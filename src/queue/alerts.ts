@@ -1,5 +1,9 @@
+import { truncateMessage } from "../lib/truncate";
 import { coordinatorFor } from "../run/client";
 import type { AlertMessage } from "./messages";
+
+/** An alert delivery's error is cut to this many characters (the RPC schema allows 2,000). */
+const ALERT_ERROR_CHARS = 1_500;
 
 /** Deliveries of one alert before it is recorded as failed. */
 export const ALERT_MAX_ATTEMPTS = 5;
@@ -34,7 +38,8 @@ export async function deliverAlert(env: Env, message: Message<unknown>, body: Al
     });
     if (!res.ok) error = `HTTP ${res.status}`;
   } catch (err) {
-    error = err instanceof Error ? err.message : String(err);
+    // Bounded at the source: the RPC schema refuses an alert error over 2,000 characters.
+    error = truncateMessage(err instanceof Error ? err.message : String(err), ALERT_ERROR_CHARS);
   }
   const final = error === undefined || attempt >= ALERT_MAX_ATTEMPTS;
   await run.alertResult({ alertId: body.alertId, ok: error === undefined, attempt, final, ...(error === undefined ? {} : { error }) });

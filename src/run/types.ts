@@ -1,3 +1,6 @@
+import type { z } from "zod";
+import type { TaskErrorSchema } from "./rpc";
+
 /**
  * Plain data of a run: what the RunCoordinator persists and the machine
  * transforms. Statuses are string literals so stored rows read plainly.
@@ -43,11 +46,8 @@ export function isFinishedRun(status: RunStatus): boolean {
   return status === "success" || status === "failed" || status === "cancelled";
 }
 
-export interface TaskError {
-  message: string;
-  /** e.g. `timeout`, `http_status`, `lease_expired`, `network`. */
-  code?: string;
-}
+/** A failed attempt's error: the RPC schema's shape, written once (`TaskErrorSchema` in rpc.ts). */
+export type TaskError = z.infer<typeof TaskErrorSchema>;
 
 /** What started a run. Scheduled runs carry a logical date; (dagId, logicalDate) identifies them. */
 export interface RunTrigger {
