@@ -5,7 +5,7 @@ import { artifactKey, inlineLimit, offloadOutput, resolveOutput } from "../lib/a
 import type { AttemptOutcome } from "../run/types";
 import type { WorkOrder } from "../run/work-order";
 import { ChildRunStarted, executeDag } from "./dag";
-import { TaskFailure, toTaskError } from "./errors";
+import { specFailure, TaskFailure, toTaskError } from "./errors";
 import { runExecutor, type Executors, type RunStarter } from "./executor";
 import { FUNCTIONS } from "../functions/registry";
 import { createFunctionExecutor } from "./function";
@@ -23,7 +23,7 @@ const EXECUTORS: Executors = {
 
 /** A task type with no executor reached a worker (control types run in the coordinator): a fault of the spec. */
 function noExecutor(type: string): TaskFailure {
-  return new TaskFailure(`no executor for '${type}'`, "config");
+  return specFailure(`no executor for '${type}'`, "config");
 }
 
 /** Loads R2-held outputs the templates may read, so large outputs pass to downstream tasks transparently. */
@@ -84,7 +84,8 @@ export async function runAttempt(
       try {
         task = renderTask(order.task, scope);
       } catch (err) {
-        throw new TaskFailure(`template: ${err instanceof Error ? err.message : String(err)}`, "template");
+        // Rendering is deterministic on the attempt's inputs: a retry would fail the same way.
+        throw specFailure(`template: ${err instanceof Error ? err.message : String(err)}`, "template");
       }
       const ctx = { env, signal: controller.signal, ...(runs ? { runs } : {}) };
       return runExecutor(EXECUTORS, task.type, { ...order, task, scope }, ctx) ?? Promise.reject(noExecutor(task.type));

@@ -1,8 +1,8 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { defineFunction, type FunctionContext } from "../../../src/functions/define";
+import { defineFunction, NonRetriableError, RetryAfterError, type FunctionContext } from "../../../src/functions/define";
 import { buildRegistry } from "../../../src/functions/registry";
-import { TaskFailure } from "../../../src/tasks/errors";
+import { TaskFailure, toTaskError } from "../../../src/tasks/errors";
 import { createFunctionExecutor, executeFunction } from "../../../src/tasks/function";
 import type { WorkOrderOf } from "../../../src/tasks/executor";
 import type { FunctionTaskSpec } from "../../../src/dag/spec";
@@ -35,6 +35,7 @@ describe("executeFunction", () => {
   it("an unknown function fails with code config and lists the known ones", async () => {
     const failure = await failureOf(executeFunction(order({ type: "function", function: "nope" }), ctx()));
     expect(failure.code).toBe("config");
+    expect(failure.retryable).toBe(false);
     expect(failure.message).toContain("unknown function 'nope'");
     expect(failure.message).toContain("sum");
   });
@@ -44,6 +45,7 @@ describe("executeFunction", () => {
       executeFunction(order({ type: "function", function: "sum", args: { values: [1, "2"] } }), ctx()),
     );
     expect(failure.code).toBe("invalid_args");
+    expect(failure.retryable).toBe(false);
     expect(failure.message).toMatch(/^invalid args for 'sum': values\[1\]: /);
   });
 
@@ -56,6 +58,42 @@ describe("executeFunction", () => {
     await expect(
       executeFunction(order({ type: "function", function: "fail", args: { message: "boom" } }), ctx()),
     ).rejects.toThrow("boom");
+  });
+
+  it("NonRetriableError thrown by a function fails the attempt for good; RetryAfterError asks for a wait", async () => {
+    const execute = createFunctionExecutor(
+      buildRegistry([
+        defineFunction({
+          name: "lookup",
+          run: () => {
+            throw new NonRetriableError("customer 42 does not exist");
+          },
+        }),
+        defineFunction({
+          name: "limited",
+          run: () => {
+            throw new RetryAfterError("rate limited", 2_000);
+          },
+        }),
+        defineFunction({
+          name: "flaky",
+          run: () => {
+            throw new Error("try again");
+          },
+        }),
+      ]),
+    );
+    const errorOf = async (name: string) => {
+      try {
+        await execute(order({ type: "function", function: name }), ctx());
+      } catch (err) {
+        return toTaskError(err);
+      }
+      throw new Error(`${name} succeeded`);
+    };
+    expect(await errorOf("lookup")).toEqual({ message: "customer 42 does not exist", code: "error", retryable: false });
+    expect(await errorOf("limited")).toEqual({ message: "rate limited", code: "error", retryAfterMs: 2_000 });
+    expect(await errorOf("flaky")).toEqual({ message: "try again", code: "error" });
   });
 
   it("takes only function tasks: an order of another task type does not fit its type (checked by the typecheck)", () => {
