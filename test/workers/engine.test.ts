@@ -86,7 +86,7 @@ describe("runs driven through the real queue consumer", () => {
     expect(taskOf(run, "gone").error).toMatchObject({ code: "http_status", retryable: false });
     expect(taskOf(run, "limited").status).toBe("success");
     const { body } = await api(`/api/runs/${runId}/attempts`);
-    const limited = body.attempts.filter((a: any) => a.taskId === "limited");
+    const limited = body.attempts.filter((a: { taskId: string }) => a.taskId === "limited");
     expect(limited[0].error).toMatchObject({ code: "http_status", retryAfterMs: 1_000 });
     expect(limited[0].error).not.toHaveProperty("retryable");
   });
