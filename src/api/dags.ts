@@ -3,13 +3,11 @@ import { z } from "zod";
 import { canonicalJson } from "../dag/canonical";
 import { DagSpecSchema, IdSchema } from "../dag/spec";
 import { validateDagSpec } from "../dag/validate";
-import { catalog, dagVersion, latestDagVersion, listDags, listRuns, registerDagVersion } from "../db/catalog";
+import { catalog, dagVersion, latestDagVersion, listDags, listRuns, registerDagVersion, storedTrigger } from "../db/catalog";
 import { sha256Hex } from "../lib/ids";
-import { coordinatorFor } from "../run/client";
-import { ContinuationBudget, runHandedBack, TRIGGER_LIMITS } from "../run/continuation";
 import { RUN_STATUSES } from "../run/types";
 import { iso } from "../run/view";
-import { startRun } from "../triggers/start-run";
+import { startRunAndContinue } from "../triggers/start-and-continue";
 import { apiError } from "./errors";
 import { parseOr400, readJson } from "./input";
 
@@ -46,7 +44,6 @@ function decodeCursor(raw: string) {
 function dagIdParam(raw: string): string {
   return parseOr400(IdSchema, raw, "invalid_dag_id");
 }
-
 
 /** `/api/dags`: register and read DAG versions, trigger and list runs. */
 export const dagsApi = new Hono<{ Bindings: Env }>()
@@ -105,15 +102,12 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
     const dagId = dagIdParam(c.req.param("dagId"));
     const { value } = await readJson(c, { optional: true });
     const body = parseOr400(TriggerBodySchema, value);
-    // This request runs the run's first tasks itself after answering, when their timeouts fit
-    // the time a Worker may keep working then: no queue hop to start a run.
-    const budget = new ContinuationBudget(c.env, TRIGGER_LIMITS);
-    const result = await startRun(c.env, {
+    // The request runs the run's first tasks itself after answering, when their timeouts fit.
+    const result = await startRunAndContinue(c.env, (work) => c.executionCtx.waitUntil(work), {
       dagId,
       params: body.params ?? {},
       trigger: { type: "api" },
       ...(body.runKey === undefined ? {} : { runKey: body.runKey }),
-      offer: budget.offer(0),
     });
     if (result.kind === "no_dag") return apiError(404, "not_found", `no DAG '${dagId}'`);
     if (result.kind === "invalid_params") {
@@ -124,17 +118,7 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
         result.issues,
       );
     }
-    const { run, orders } = result;
-    if (orders.length > 0) {
-      c.executionCtx.waitUntil(
-        runHandedBack(c.env, coordinatorFor(c.env, run.runId), orders, budget)
-          .catch((err: unknown) => {
-            // The attempts are leased to this request: the coordinator's alarm sends them to the queue.
-            console.error(`run ${run.runId}: running its first tasks failed; their leases will recover them`, err);
-          })
-          .finally(() => budget.close()),
-      );
-    }
+    const { run } = result;
     return c.json({ runId: run.runId, status: run.status, run }, result.kind === "started" ? 201 : 200);
   })
   .get("/:dagId/runs", async (c) => {
@@ -157,7 +141,7 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
         dagVersion: r.dagVersion,
         status: r.status,
         runKey: r.runKey,
-        trigger: r.triggerType,
+        trigger: storedTrigger(r),
         logicalDate: r.logicalDate,
         createdAt: iso(r.createdAt),
         startedAt: iso(r.startedAt),

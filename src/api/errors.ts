@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { SpecIssue } from "../dag/validate";
+import type { SpecIssue } from "../lib/issues";
 
 /** The one JSON error shape: `{ error: { code, message, issues? } }`, issues naming each bad field. */
 export interface ErrorBody {

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
-import { zodIssues } from "../dag/validate";
+import { zodIssues } from "../lib/issues";
 import { apiError } from "./errors";
 
 /** Reads a JSON body; returns the parsed value and the raw text (for duplicate-key checks). */

@@ -1,4 +1,4 @@
-import { BoundedCache } from "../expr/bounded-cache";
+import { BoundedCache } from "../lib/bounded-cache";
 import { compileDag, type Plan } from "./plan";
 import { DagSpecSchema, type DagSpec } from "./spec";
 

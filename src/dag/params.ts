@@ -1,7 +1,7 @@
 import { z } from "zod";
 // Type-only: spec.ts imports this module, so a value import back into the dag
 // modules would be circular and read uninitialised bindings.
-import type { SpecIssue } from "./validate";
+import type { SpecIssue } from "../lib/issues";
 
 /**
  * Typed run parameters. A DAG declares them (`params: { region: { type:

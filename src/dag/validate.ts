@@ -1,33 +1,13 @@
 import { visit } from "jsonc-parser";
-import type { z } from "zod";
 import { checkExpression, expressionTaskRefs } from "../expr/expression";
 import { sqlTemplateIssues, taskReferences, templateIssues } from "../expr/template";
 import { functionNames } from "../functions/registry";
+import { zodIssues, type SpecIssue } from "../lib/issues";
 import { paramsSpecIssues } from "./params";
 import { DagSpecSchema, type DagSpec, type TaskSpec } from "./spec";
 
-/** One problem with a DAG spec, located by a path such as `tasks.load.dependsOn[0]`. */
-export interface SpecIssue {
-  path: string;
-  message: string;
-}
-
+/** A valid spec, or every problem found with it. */
 export type ValidationResult = { ok: true; spec: DagSpec } | { ok: false; issues: SpecIssue[] };
-
-/** Renders a zod/JSON path as `tasks.load.dependsOn[0]`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else out += out === "" ? String(segment) : `.${String(segment)}`;
-  }
-  return out;
-}
-
-/** Turns zod issues into path/message pairs (unions report the branch that matched the `type`). */
-export function zodIssues(error: z.ZodError): SpecIssue[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
-}
 
 /**
  * Finds task ids that appear twice in the raw JSON text of a spec. JSON.parse

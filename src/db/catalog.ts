@@ -2,7 +2,8 @@ import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { dagVersions, dags, runs, taskAttempts, taskInstances } from "./schema";
-import type { AttemptRecord, RunHeader, RunStatus, TaskInstance } from "../run/types";
+import { RunTriggerSchema } from "../run/rpc";
+import type { AttemptRecord, RunHeader, RunStatus, RunTrigger, TaskInstance } from "../run/types";
 
 /** The only module that builds catalog queries (drizzle-orm over D1). */
 
@@ -12,13 +13,8 @@ export function catalog(d1: D1Database) {
 
 export type Catalog = ReturnType<typeof catalog>;
 
-export interface DagVersionRow {
-  dagId: string;
-  version: number;
-  specJson: string;
-  specHash: string;
-  createdAt: number;
-}
+/** A stored DAG version, as the schema declares it. */
+export type DagVersionRow = typeof dagVersions.$inferSelect;
 
 let latestVersionQuery: { sql: string; params: unknown[] } | undefined;
 
@@ -128,6 +124,26 @@ export async function listRuns(
     .limit(opts.limit + 1);
 }
 
+/** A listed run's trigger, the shape a run's own view shows: `{ type, detail? }`. */
+export type StoredTrigger = Omit<RunTrigger, "type"> & { type: string };
+
+/**
+ * What started a stored run: its `trigger_json` (parsed, as any JSON read
+ * back from storage), or its `trigger_type` alone for a row whose JSON is
+ * missing or unreadable, so a listing never fails on one row.
+ */
+export function storedTrigger(row: Pick<typeof runs.$inferSelect, "triggerType" | "triggerJson">): StoredTrigger {
+  if (row.triggerJson !== null) {
+    try {
+      const parsed = RunTriggerSchema.safeParse(JSON.parse(row.triggerJson));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // Unreadable JSON: fall back to the type column below.
+    }
+  }
+  return { type: row.triggerType };
+}
+
 function isPlaceholder(p: unknown): boolean {
   return p !== null && typeof p === "object" && typeof (p as { name?: unknown }).name === "string";
 }
@@ -180,19 +196,14 @@ function preparedUpsert<R extends Record<string, unknown>>(
   return { sql: query.sql, names };
 }
 
-interface RunRow extends Record<string, unknown> {
-  runId: string; dagId: string; dagVersion: number; status: string; runKey: string | null; triggerType: string;
-  triggerJson: string | null; logicalDate: string | null; paramsJson: string; createdAt: number;
-  startedAt: number | null; endedAt: number | null; updatedAt: number;
-}
-interface TaskRow extends Record<string, unknown> {
-  runId: string; taskKey: string; taskId: string; mapIndex: number | null; dagId: string; status: string; attempts: number;
-  startedAt: number | null; endedAt: number | null; errorJson: string | null; outputJson: string | null; updatedAt: number;
-}
-interface AttemptRow extends Record<string, unknown> {
-  runId: string; taskKey: string; attempt: number; taskId: string; mapIndex: number | null; dagId: string; status: string;
-  via: string; queuedAt: number; startedAt: number | null; endedAt: number | null; errorJson: string | null;
-}
+/*
+ * Upsert rows, from the schema. Each upsert binds every column, so a column
+ * left out would be written as null rather than its default: `Required` makes
+ * every one mandatory (nullable columns still take null).
+ */
+type RunRow = Required<typeof runs.$inferInsert>;
+type TaskRow = Required<typeof taskInstances.$inferInsert>;
+type AttemptRow = Required<typeof taskAttempts.$inferInsert>;
 
 let prepared:
   | { run: PreparedUpsert<RunRow>; task: PreparedUpsert<TaskRow>; attempt: PreparedUpsert<AttemptRow> }

@@ -8,7 +8,7 @@ import {
   type ASTNode,
 } from "@marcbachmann/cel-js";
 import { Duration, UnsignedInt } from "@marcbachmann/cel-js/evaluator";
-import { BoundedCache } from "./bounded-cache";
+import { BoundedCache } from "../lib/bounded-cache";
 
 /**
  * CEL expressions over a run's scope (`params.region == 'eu'`,

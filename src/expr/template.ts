@@ -1,5 +1,5 @@
-import type { SpecIssue } from "../dag/validate";
-import { BoundedCache } from "./bounded-cache";
+import type { SpecIssue } from "../lib/issues";
+import { BoundedCache } from "../lib/bounded-cache";
 import {
   ExpressionError,
   MAX_EXPRESSION_LENGTH,

@@ -64,3 +64,32 @@ export function defineFunction<I = unknown, O = unknown>(def: FunctionDefinition
     },
   };
 }
+
+/**
+ * Thrown by a function to fail its attempt for good: the task is not
+ * retried, whatever its `retries` say (Inngest's name and meaning). For
+ * failures no retry can mend: a record that does not exist, input the
+ * schema could not catch, a refusal from the far side.
+ */
+export class NonRetriableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "NonRetriableError";
+  }
+}
+
+/**
+ * Thrown by a function to fail its attempt and ask the retry to wait at
+ * least `retryAfterMs` (a rate limit's reset, say); the task's `retries`
+ * still decide whether there is a retry. The wait is capped at one hour.
+ */
+export class RetryAfterError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "RetryAfterError";
+  }
+}

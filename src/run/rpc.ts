@@ -35,9 +35,18 @@ export const WorkRefSchema = z.object({
   attempt: z.number().int().min(1),
 });
 
+/** The longest a failure may ask its retry to wait (`retryAfterMs`): one hour. */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/** A failed attempt's error; `TaskError` in types.ts is inferred from it. */
 export const TaskErrorSchema = z.object({
   message: z.string().max(10_000),
+  /** e.g. `timeout`, `http_status`, `lease_expired`, `network`. */
   code: z.string().max(64).optional(),
+  /** false: retrying cannot help (a fault of the spec, an HTTP 4xx, `NonRetriableError`); absent: retryable. */
+  retryable: z.boolean().optional(),
+  /** The failure asks its retry to wait this long (HTTP `Retry-After`, `RetryAfterError`). */
+  retryAfterMs: z.number().int().min(0).max(MAX_RETRY_AFTER_MS).optional(),
 });
 
 /** An attempt as granted: the claim token proves the grant (`ClaimedRef`). */

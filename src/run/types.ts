@@ -1,3 +1,6 @@
+import type { z } from "zod";
+import type { TaskErrorSchema } from "./rpc";
+
 /**
  * Plain data of a run: what the RunCoordinator persists and the machine
  * transforms. Statuses are string literals so stored rows read plainly.
@@ -43,15 +46,8 @@ export function isFinishedRun(status: RunStatus): boolean {
   return status === "success" || status === "failed" || status === "cancelled";
 }
 
-export interface TaskError {
-  message: string;
-  /** e.g. `timeout`, `http_status`, `lease_expired`, `network`. */
-  code?: string;
-  /** `false`: retrying cannot help (a 404, bad args, an unknown function): the remaining retries are skipped. */
-  retryable?: boolean;
-  /** The far side asked to wait this long before the next attempt (HTTP `Retry-After`). */
-  retryAfterMs?: number;
-}
+/** A failed attempt's error: the RPC schema's shape, written once (`TaskErrorSchema` in rpc.ts). */
+export type TaskError = z.infer<typeof TaskErrorSchema>;
 
 /** What started a run. Scheduled runs carry a logical date; (dagId, logicalDate) identifies them. */
 export interface RunTrigger {

@@ -1,6 +1,5 @@
-import type { DagTaskSpec } from "../dag/spec";
 import { startRun } from "../triggers/start-run";
-import { TaskFailure } from "./errors";
+import { specFailure } from "./errors";
 import type { Executor } from "./executor";
 
 /** Child runs nested deeper than this fail (a DAG that runs itself would otherwise recurse forever). */
@@ -20,13 +19,15 @@ export class ChildRunStarted {
  * is derived from (parent run, task, attempt), so a redelivered message finds
  * the same child instead of starting another. The invocation running the
  * task may take the child's first tasks, as a trigger takes a new run's.
+ * An unknown child DAG, params it refuses and nesting too deep are faults of
+ * the spec: the attempt fails for good, without retries.
  */
-export const executeDag: Executor = async (order, { env, runs }) => {
-  const task = order.task as DagTaskSpec;
+export const executeDag: Executor<"dag"> = async (order, { env, runs }) => {
+  const { task } = order;
   const maxDepth = Number(env.MAX_DAG_DEPTH) > 0 ? Number(env.MAX_DAG_DEPTH) : DEFAULT_MAX_DAG_DEPTH;
   const depth = order.depth + 1;
   if (depth > maxDepth) {
-    throw new TaskFailure(
+    throw specFailure(
       `child DAG '${task.dagId}' would run at depth ${depth}, deeper than the limit of ${maxDepth} (MAX_DAG_DEPTH)`,
       "depth",
     );
@@ -41,9 +42,9 @@ export const executeDag: Executor = async (order, { env, runs }) => {
     // The invocation running this task may run the child's first tasks too (no queue hop to start it).
     ...(runs ? { offer: runs.offer() } : {}),
   });
-  if (result.kind === "no_dag") throw new TaskFailure(`no DAG '${task.dagId}' is registered`, "config");
+  if (result.kind === "no_dag") throw specFailure(`no DAG '${task.dagId}' is registered`, "config");
   if (result.kind === "invalid_params") {
-    throw new TaskFailure(
+    throw specFailure(
       `invalid params for DAG '${task.dagId}': ${result.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
       "invalid_params",
     );

@@ -1,3 +1,4 @@
+import type { TaskSpec, TaskType } from "../dag/spec";
 import type { Offer } from "../run/machine";
 import type { WorkOrder } from "../run/work-order";
 
@@ -20,5 +21,33 @@ export interface TaskContext {
   runs?: RunStarter;
 }
 
-/** Runs one attempt of one task type; returns the output (JSON-serialisable) or throws to fail it. */
-export type Executor = (order: WorkOrder, ctx: TaskContext) => Promise<unknown>;
+/**
+ * Each task type's spec, by type. A mapped type rather than `Extract` at
+ * each use, so that indexing it and an executor record with the same type
+ * parameter lets TypeScript correlate the two (see `runExecutor`).
+ */
+export type TaskSpecByType = { [T in TaskType]: Extract<TaskSpec, { type: T }> };
+
+/** A work order whose task is of type `T`, its templates rendered. */
+export type WorkOrderOf<T extends TaskType> = Omit<WorkOrder, "task"> & { task: TaskSpecByType[T] };
+
+/** Runs one attempt of a task of type `T`; returns the output (JSON-serialisable) or throws to fail it. */
+export type Executor<T extends TaskType> = (order: WorkOrderOf<T>, ctx: TaskContext) => Promise<unknown>;
+
+/** The executor of each task type that has one (control types run in the coordinator). */
+export type Executors = { [T in TaskType]?: Executor<T> };
+
+/**
+ * Runs an order with the executor of its task's type; undefined when that
+ * type has none. Generic over the type so each executor receives its own
+ * spec type without a cast.
+ */
+export function runExecutor<T extends TaskType>(
+  executors: Executors,
+  type: T,
+  order: WorkOrderOf<T>,
+  ctx: TaskContext,
+): Promise<unknown> | undefined {
+  const executor: Executor<T> | undefined = executors[type];
+  return executor?.(order, ctx);
+}

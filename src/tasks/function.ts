@@ -1,27 +1,8 @@
-import { formatPath } from "../dag/validate";
+import { formatPath } from "../lib/issues";
 import type { FunctionDef } from "../functions/define";
 import { FUNCTIONS, functionNames } from "../functions/registry";
-import { TaskFailure } from "./errors";
+import { specFailure } from "./errors";
 import type { Executor } from "./executor";
-
-/** The fields of a `function` task this executor reads (args already rendered from templates). */
-export interface FunctionTaskFields {
-  type: "function";
-  function: string;
-  args?: unknown;
-}
-
-/** Narrows a task spec to a function task, whatever the spec union currently declares. */
-export function isFunctionTask(task: unknown): task is FunctionTaskFields {
-  return (
-    typeof task === "object" &&
-    task !== null &&
-    "type" in task &&
-    task.type === "function" &&
-    "function" in task &&
-    typeof task.function === "string"
-  );
-}
 
 /** Quoted zod issues in error messages stop after this many. */
 const MAX_REPORTED_ISSUES = 5;
@@ -30,19 +11,17 @@ const MAX_REPORTED_ISSUES = 5;
  * Builds the executor for `function` tasks over a registry (tests pass their
  * own). An unknown function fails with code `config` and args that fail the
  * function's schema with `invalid_args`, naming the field; both are permanent
- * problems of the spec, not of the attempt. Errors thrown by the function
- * itself fail the attempt as they are.
+ * problems of the spec, not of the attempt, so they are not retried. Errors
+ * thrown by the function itself fail the attempt as they are: retryable,
+ * unless it throws `NonRetriableError` (or asks for a wait with
+ * `RetryAfterError`).
  */
-export function createFunctionExecutor(registry: ReadonlyMap<string, FunctionDef>): Executor {
+export function createFunctionExecutor(registry: ReadonlyMap<string, FunctionDef>): Executor<"function"> {
   return async function executeFunction(order, { signal }) {
-    const task: unknown = order.task;
-    if (!isFunctionTask(task)) throw new TaskFailure(`task '${order.taskId}' is not a function task`, "config");
+    const { task } = order;
     const def = registry.get(task.function);
     if (def === undefined) {
-      throw new TaskFailure(
-        `unknown function '${task.function}' (known: ${functionNames(registry).join(", ") || "none"})`,
-        "config",
-      );
+      throw specFailure(`unknown function '${task.function}' (known: ${functionNames(registry).join(", ") || "none"})`, "config");
     }
     let input: unknown = task.args;
     if (def.input !== undefined) {
@@ -53,7 +32,7 @@ export function createFunctionExecutor(registry: ReadonlyMap<string, FunctionDef
           return path === "" ? issue.message : `${path}: ${issue.message}`;
         });
         const more = parsed.error.issues.length > MAX_REPORTED_ISSUES ? "; …" : "";
-        throw new TaskFailure(`invalid args for '${def.name}': ${issues.join("; ")}${more}`, "invalid_args");
+        throw specFailure(`invalid args for '${def.name}': ${issues.join("; ")}${more}`, "invalid_args");
       }
       input = parsed.data;
     }
@@ -68,4 +47,4 @@ export function createFunctionExecutor(registry: ReadonlyMap<string, FunctionDef
 }
 
 /** The executor for `function` tasks over this Worker's registered functions. */
-export const executeFunction: Executor = createFunctionExecutor(FUNCTIONS);
+export const executeFunction: Executor<"function"> = createFunctionExecutor(FUNCTIONS);

@@ -1,12 +1,12 @@
-import type { HttpTaskSpec, TaskSpec, TaskType } from "../dag/spec";
+import type { HttpTaskSpec, TaskSpec } from "../dag/spec";
 import type { ExpressionScope } from "../expr/expression";
 import { renderTemplate } from "../expr/template";
 import { artifactKey, inlineLimit, offloadOutput, resolveOutput } from "../lib/artifacts";
 import type { AttemptOutcome } from "../run/types";
 import type { WorkOrder } from "../run/work-order";
 import { ChildRunStarted, executeDag } from "./dag";
-import { TaskFailure, toTaskError } from "./errors";
-import type { Executor, RunStarter } from "./executor";
+import { specFailure, TaskFailure, toTaskError } from "./errors";
+import { runExecutor, type Executors, type RunStarter } from "./executor";
 import { FUNCTIONS } from "../functions/registry";
 import { createFunctionExecutor } from "./function";
 import { executeHttp } from "./http";
@@ -14,12 +14,17 @@ import { executeSql } from "./sql";
 import { TimeoutWatch } from "./timeouts";
 
 /** Executors of the task types that run on a worker (control types run in the coordinator). */
-const EXECUTORS: Partial<Record<TaskType, Executor>> = {
+const EXECUTORS: Executors = {
   http: executeHttp,
   sql: executeSql,
   function: createFunctionExecutor(FUNCTIONS),
   dag: executeDag,
 };
+
+/** A task type with no executor reached a worker (control types run in the coordinator): a fault of the spec. */
+function noExecutor(type: string): TaskFailure {
+  return specFailure(`no executor for '${type}'`, "config");
+}
 
 /** Loads R2-held outputs the templates may read, so large outputs pass to downstream tasks transparently. */
 async function resolveScope(env: Env, scope: ExpressionScope): Promise<ExpressionScope> {
@@ -62,10 +67,8 @@ export async function runAttempt(
 ): Promise<AttemptOutcome> {
   const ref = { taskKey: order.taskKey, attempt: order.attempt, claim: order.claim };
   const startedAt = Date.now();
-  const executor = EXECUTORS[order.task.type];
-  if (!executor) {
-    const error = { message: `no executor for '${order.task.type}'`, code: "config" };
-    return { ...ref, ok: false, startedAt, endedAt: Date.now(), error };
+  if (EXECUTORS[order.task.type] === undefined) {
+    return { ...ref, ok: false, startedAt, endedAt: Date.now(), error: toTaskError(noExecutor(order.task.type)) };
   }
   const controller = new AbortController();
   let expire: (reason: Error) => void = () => undefined;
@@ -81,9 +84,11 @@ export async function runAttempt(
       try {
         task = renderTask(order.task, scope);
       } catch (err) {
-        throw new TaskFailure(`template: ${err instanceof Error ? err.message : String(err)}`, "template");
+        // Rendering is deterministic on the attempt's inputs: a retry would fail the same way.
+        throw specFailure(`template: ${err instanceof Error ? err.message : String(err)}`, "template");
       }
-      return executor({ ...order, task, scope }, { env, signal: controller.signal, ...(runs ? { runs } : {}) });
+      const ctx = { env, signal: controller.signal, ...(runs ? { runs } : {}) };
+      return runExecutor(EXECUTORS, task.type, { ...order, task, scope }, ctx) ?? Promise.reject(noExecutor(task.type));
     })();
     const output = await Promise.race([work, timeout]);
     if (output instanceof ChildRunStarted) {

@@ -1,7 +1,6 @@
 import { splitQuery, sqliteSplitterOptions } from "dbgate-query-splitter";
-import type { SqlTaskSpec } from "../dag/spec";
-import { renderSqlTemplate } from "../expr/template";
-import { TaskFailure } from "./errors";
+import { renderSqlTemplate, type RenderedSql } from "../expr/template";
+import { specFailure, TaskFailure } from "./errors";
 import type { Executor } from "./executor";
 
 /** Splits SQL text into statements with a real splitter (quotes, comments, `;` in strings). */
@@ -17,23 +16,24 @@ export function splitStatements(sql: string | string[]): string[] {
 /**
  * `sql` tasks run on the `DB` database in one D1 batch (atomic); the rows of
  * the last statement are the output. Templates become bound parameters,
- * never SQL text.
+ * never SQL text. A template that cannot render fails for good; a failing
+ * statement is retried (D1 does not say whether its error would recur).
  */
-export const executeSql: Executor = async (order, { env }) => {
-  const task = order.task as SqlTaskSpec;
-  const statements = splitStatements(task.sql);
-  if (statements.length === 0) throw new TaskFailure("no SQL statement to run", "sql");
-  let prepared: D1PreparedStatement[];
+export const executeSql: Executor<"sql"> = async (order, { env }) => {
+  const statements = splitStatements(order.task.sql);
+  if (statements.length === 0) throw specFailure("no SQL statement to run", "sql");
+  let rendered: RenderedSql[];
   try {
-    prepared = statements.map((text) => {
-      const { sql, bindings } = renderSqlTemplate(text, order.scope);
+    rendered = statements.map((text) => renderSqlTemplate(text, order.scope));
+  } catch (err) {
+    throw specFailure(`template: ${err instanceof Error ? err.message : String(err)}`, "template");
+  }
+  // Only rendering is the spec's fault: preparing and running are D1's, and retried.
+  try {
+    const prepared = rendered.map(({ sql, bindings }) => {
       const stmt = env.DB.prepare(sql);
       return bindings.length > 0 ? stmt.bind(...bindings) : stmt;
     });
-  } catch (err) {
-    throw new TaskFailure(`template: ${err instanceof Error ? err.message : String(err)}`, "template");
-  }
-  try {
     const results = await env.DB.batch(prepared);
     return results[results.length - 1]?.results ?? [];
   } catch (err) {

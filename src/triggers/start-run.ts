@@ -1,6 +1,6 @@
 import { validateRunParams } from "../dag/params";
 import { storedSpec } from "../dag/compiled";
-import type { SpecIssue } from "../dag/validate";
+import type { SpecIssue } from "../lib/issues";
 import { catalog, latestDagVersion } from "../db/catalog";
 import { newRunId, runIdForKey } from "../lib/ids";
 import { coordinatorFor } from "../run/client";

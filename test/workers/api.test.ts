@@ -152,6 +152,10 @@ describe("triggering and reading runs", () => {
       list = await api("/api/dags/keyed/runs");
     }
     expect(list.body.runs).toHaveLength(2);
+    // A listed run's trigger has the shape its own view shows.
+    const view = (await api(`/api/runs/${first.body.runId}`)).body;
+    expect(view.trigger).toEqual({ type: "api" });
+    expect(list.body.runs.map((r: { trigger: unknown }) => r.trigger)).toEqual([view.trigger, view.trigger]);
   });
 
   it("answers a cheap summary without tasks for pollers", async () => {

@@ -67,6 +67,30 @@ describe("runs driven through the real queue consumer", () => {
     expect(gap2).toBeGreaterThanOrEqual(200);
   });
 
+  it("records whether a failure is retryable and how long it asks to wait, through the coordinator into history", async () => {
+    let calls = 0;
+    restore = mockHttp((req) => {
+      if (new URL(req.url).pathname === "/gone") return new Response("no such thing", { status: 404 });
+      calls += 1;
+      return calls === 1 ? new Response("slow down", { status: 429, headers: { "retry-after": "1" } }) : Response.json({ ok: true });
+    }).restore;
+    await registerDag("advised", {
+      tasks: {
+        gone: { type: "http", request: { url: "https://mock.test/gone" } },
+        limited: { type: "http", request: { url: "https://mock.test/limited" }, retries: { limit: 1, delaySeconds: 0.05 } },
+      },
+    });
+    const { runId } = await trigger("advised");
+    const run = await waitForRun(runId);
+    expect(taskOf(run, "gone").status).toBe("failed");
+    expect(taskOf(run, "gone").error).toMatchObject({ code: "http_status", retryable: false });
+    expect(taskOf(run, "limited").status).toBe("success");
+    const { body } = await api(`/api/runs/${runId}/attempts`);
+    const limited = body.attempts.filter((a: { taskId: string }) => a.taskId === "limited");
+    expect(limited[0].error).toMatchObject({ code: "http_status", retryAfterMs: 1_000 });
+    expect(limited[0].error).not.toHaveProperty("retryable");
+  });
+
   it("fails a task that exhausts its retries; downstream is upstream_failed, parallel work finishes, run failed", async () => {
     restore = mockHttp(() => new Response("boom", { status: 500 })).restore;
     await registerDag("doomed", {

@@ -357,7 +357,14 @@ describe("child DAGs", () => {
     const child = (await api(`/api/runs/${task.childRunId}`)).body;
     expect(child.status).toBe("failed");
     expect(child.parent).toEqual({ runId, taskKey: "run_child", attempt: 1 });
-    expect(child.trigger.type).toBe("dag");
+    expect(child.trigger).toEqual({ type: "dag", detail: { parentRunId: runId, parentDagId: "parent_of_failure", taskId: "run_child" } });
+    // The catalog's listing shows the same trigger, detail included, once the child's row is written.
+    let listed = (await api("/api/dags/child_fails/runs")).body.runs;
+    for (let i = 0; i < 100 && listed.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      listed = (await api("/api/dags/child_fails/runs")).body.runs;
+    }
+    expect(listed.find((r: { runId: string }) => r.runId === task.childRunId)?.trigger).toEqual(child.trigger);
   });
 
   it("passes templated params to a waiting child and succeeds with it; wait:false does not wait", async () => {
@@ -380,6 +387,21 @@ describe("child DAGs", () => {
     expect(taskOf(parent, "fire_and_forget").output).toEqual({ runId: taskOf(parent, "fire_and_forget").childRunId });
   });
 
+  it("a dag task naming an unregistered DAG, or params its child refuses, fails for good", async () => {
+    await registerDag("typed_child", { params: { n: { type: "integer", required: true } }, tasks: { t: { type: "empty" } } });
+    await registerDag("parent_of_faults", {
+      tasks: {
+        missing: { type: "dag", dagId: "never_registered" },
+        refused: { type: "dag", dagId: "typed_child", params: { n: "three" } },
+      },
+    });
+    const run = await waitForRun((await trigger("parent_of_faults")).runId);
+    expect(run.status).toBe("failed");
+    expect(taskOf(run, "missing").error).toMatchObject({ code: "config", retryable: false });
+    expect(taskOf(run, "refused").error).toMatchObject({ code: "invalid_params", retryable: false });
+    expect(taskOf(run, "refused").error.message).toContain("params.n");
+  });
+
   it("fails a DAG that runs itself once the depth limit is reached", async () => {
     await registerDag("recursive", { tasks: { again: { type: "dag", dagId: "recursive" } } });
     const top = await waitForRun((await trigger("recursive")).runId, 30_000);
@@ -389,6 +411,7 @@ describe("child DAGs", () => {
     for (let depth = 0; depth < 5; depth++) run = (await api(`/api/runs/${taskOf(run, "again").childRunId}`)).body;
     expect(run.depth).toBe(5);
     expect(taskOf(run, "again").error.message).toContain("deeper than the limit of 5");
+    expect(taskOf(run, "again").error.retryable).toBe(false);
   });
 
   it("cancelling the parent cancels the child it waits for", async () => {

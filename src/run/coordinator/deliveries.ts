@@ -1,3 +1,4 @@
+import { truncateMessage } from "../../lib/truncate";
 import type { QueueMessage } from "../../queue/messages";
 import { coordinatorFor } from "../client";
 import type { CommandOf, Offer } from "../machine";
@@ -9,6 +10,8 @@ import type { OutboxEntry } from "./outbox";
 const SEND_BATCH = 100;
 /** Deliveries of one alert before it is recorded as failed. */
 export const ALERT_MAX_ATTEMPTS = 5;
+/** An alert delivery's error is cut to this many characters (it is shown in the run's view). */
+const ALERT_ERROR_CHARS = 1_500;
 /** How long one alert POST may take. */
 const ALERT_TIMEOUT_MS = 10_000;
 
@@ -91,7 +94,7 @@ async function deliverAlert(host: DeliveryHost, c: CommandOf<"DeliverAlert">, at
     if (!res.ok) error = `HTTP ${res.status}`;
     await res.body?.cancel();
   } catch (err) {
-    error = err instanceof Error ? err.message : String(err);
+    error = truncateMessage(err instanceof Error ? err.message : String(err), ALERT_ERROR_CHARS);
   } finally {
     clearTimeout(timer);
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TaskErrorSchema } from "../rpc";
 import type { AttemptRecord, RunHeader, TaskInstance } from "../types";
 
 /**
@@ -7,13 +8,6 @@ import type { AttemptRecord, RunHeader, TaskInstance } from "../types";
  * refused loudly instead of half-read. Each schema is checked against the
  * machine's type (`satisfies`), so the two cannot drift apart.
  */
-
-const TaskErrorSchema = z.object({
-  message: z.string(),
-  code: z.string().optional(),
-  retryable: z.boolean().optional(),
-  retryAfterMs: z.number().optional(),
-});
 
 const TaskStatusSchema = z.enum([
   "pending",

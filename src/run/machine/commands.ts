@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AlertTargetSchema } from "../../dag/spec";
+import { TaskErrorSchema } from "../rpc";
 
 /**
  * Commands: what a transition asks to happen outside the run (imperative
@@ -11,13 +12,6 @@ import { AlertTargetSchema } from "../../dag/spec";
 
 const RunStatusSchema = z.enum(["queued", "running", "success", "failed", "cancelled"]);
 const WorkRefSchema = z.object({ taskKey: z.string().min(1), attempt: z.number().int().min(1) });
-const TaskErrorSchema = z.object({
-  message: z.string(),
-  code: z.string().optional(),
-  retryable: z.boolean().optional(),
-  retryAfterMs: z.number().optional(),
-});
-
 /** Send these attempts to the TASKS queue. */
 export const DispatchAttemptsSchema = z.object({ type: z.literal("DispatchAttempts"), refs: z.array(WorkRefSchema) });
 

@@ -6,7 +6,7 @@ import {
   validateRunParams,
   type ParamsSpec,
 } from "../../../src/dag/params";
-import type { SpecIssue } from "../../../src/dag/validate";
+import type { SpecIssue } from "../../../src/lib/issues";
 
 const spec: ParamsSpec = {
   region: { type: "string", enum: ["eu", "us"], default: "eu" },

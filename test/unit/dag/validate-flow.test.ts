@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileDag } from "../../../src/dag/plan";
-import { validateDagSpec, type SpecIssue } from "../../../src/dag/validate";
+import { validateDagSpec } from "../../../src/dag/validate";
+import type { SpecIssue } from "../../../src/lib/issues";
 
 /**
  * Registration-time checks of the flow-control features: expressions and

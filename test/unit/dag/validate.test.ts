@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../../src/dag/canonical";
 import { compileDag } from "../../../src/dag/plan";
-import { findCycle, findDuplicateTaskIds, formatPath, validateDagSpec, type SpecIssue } from "../../../src/dag/validate";
+import { findCycle, findDuplicateTaskIds, validateDagSpec } from "../../../src/dag/validate";
+import type { SpecIssue } from "../../../src/lib/issues";
 
 const SQL = { type: "sql", sql: "select 1" } as const;
 
@@ -21,18 +22,6 @@ function chain(n: number): Record<string, unknown> {
   for (let i = n - 1; i >= 0; i--) tasks[`t${i}`] = i === 0 ? { ...SQL } : { ...SQL, dependsOn: [`t${i - 1}`] };
   return tasks;
 }
-
-describe("formatPath", () => {
-  it("renders object keys with dots and array indices in brackets", () => {
-    expect(formatPath(["tasks", "load", "dependsOn", 0])).toBe("tasks.load.dependsOn[0]");
-    expect(formatPath(["tasks", "x", "sql", 2])).toBe("tasks.x.sql[2]");
-  });
-
-  it("renders the root as an empty string and a leading index without a dot", () => {
-    expect(formatPath([])).toBe("");
-    expect(formatPath([0, "a"])).toBe("[0].a");
-  });
-});
 
 describe("validateDagSpec: dependencies", () => {
   it("rejects an unknown dependency at its exact path and names the unknown task", () => {

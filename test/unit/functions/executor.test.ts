@@ -1,21 +1,17 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { defineFunction, type FunctionContext } from "../../../src/functions/define";
+import { defineFunction, NonRetriableError, RetryAfterError, type FunctionContext } from "../../../src/functions/define";
 import { buildRegistry } from "../../../src/functions/registry";
-import { TaskFailure } from "../../../src/tasks/errors";
-import { createFunctionExecutor, executeFunction, isFunctionTask } from "../../../src/tasks/function";
-import type { WorkOrder } from "../../../src/run/work-order";
+import { TaskFailure, toTaskError } from "../../../src/tasks/errors";
+import { createFunctionExecutor, executeFunction } from "../../../src/tasks/function";
+import type { WorkOrderOf } from "../../../src/tasks/executor";
+import type { FunctionTaskSpec } from "../../../src/dag/spec";
+import { bareContext, orderFor } from "../tasks/orders";
 
-/** The fields the executor reads; the rest of a work order (scope, timeouts…) is the coordinator's business. */
-type OrderFields = Pick<WorkOrder, "runId" | "taskId" | "mapIndex" | "attempt">;
+const order = (task: FunctionTaskSpec, overrides: Partial<WorkOrderOf<"function">> = {}) =>
+  orderFor<"function">(task, { mapIndex: 2, attempt: 3, ...overrides });
 
-function order(task: unknown, overrides: Partial<OrderFields> = {}): WorkOrder {
-  const fields: OrderFields & { task: unknown } = { runId: "run-1", taskId: "t", mapIndex: 2, attempt: 3, task, ...overrides };
-  // Built as JSON would arrive: the executor reads the task through a guard, not through the spec union.
-  return fields as unknown as WorkOrder;
-}
-
-const ctx = () => ({ env: {} as Env, signal: new AbortController().signal });
+const ctx = bareContext;
 
 async function failureOf(promise: Promise<unknown>): Promise<TaskFailure> {
   try {
@@ -39,6 +35,7 @@ describe("executeFunction", () => {
   it("an unknown function fails with code config and lists the known ones", async () => {
     const failure = await failureOf(executeFunction(order({ type: "function", function: "nope" }), ctx()));
     expect(failure.code).toBe("config");
+    expect(failure.retryable).toBe(false);
     expect(failure.message).toContain("unknown function 'nope'");
     expect(failure.message).toContain("sum");
   });
@@ -48,6 +45,7 @@ describe("executeFunction", () => {
       executeFunction(order({ type: "function", function: "sum", args: { values: [1, "2"] } }), ctx()),
     );
     expect(failure.code).toBe("invalid_args");
+    expect(failure.retryable).toBe(false);
     expect(failure.message).toMatch(/^invalid args for 'sum': values\[1\]: /);
   });
 
@@ -62,9 +60,46 @@ describe("executeFunction", () => {
     ).rejects.toThrow("boom");
   });
 
-  it("a task of another type is a config failure", async () => {
-    const failure = await failureOf(executeFunction(order({ type: "http", request: { url: "https://x" } }), ctx()));
-    expect(failure.code).toBe("config");
+  it("NonRetriableError thrown by a function fails the attempt for good; RetryAfterError asks for a wait", async () => {
+    const execute = createFunctionExecutor(
+      buildRegistry([
+        defineFunction({
+          name: "lookup",
+          run: () => {
+            throw new NonRetriableError("customer 42 does not exist");
+          },
+        }),
+        defineFunction({
+          name: "limited",
+          run: () => {
+            throw new RetryAfterError("rate limited", 2_000);
+          },
+        }),
+        defineFunction({
+          name: "flaky",
+          run: () => {
+            throw new Error("try again");
+          },
+        }),
+      ]),
+    );
+    const errorOf = async (name: string) => {
+      try {
+        await execute(order({ type: "function", function: name }), ctx());
+      } catch (err) {
+        return toTaskError(err);
+      }
+      throw new Error(`${name} succeeded`);
+    };
+    expect(await errorOf("lookup")).toEqual({ message: "customer 42 does not exist", code: "error", retryable: false });
+    expect(await errorOf("limited")).toEqual({ message: "rate limited", code: "error", retryAfterMs: 2_000 });
+    expect(await errorOf("flaky")).toEqual({ message: "try again", code: "error" });
+  });
+
+  it("takes only function tasks: an order of another task type does not fit its type (checked by the typecheck)", () => {
+    // runAttempt dispatches by task type, so an http task cannot reach this executor.
+    expectTypeOf(executeFunction).parameter(0).toEqualTypeOf<WorkOrderOf<"function">>();
+    expectTypeOf<WorkOrderOf<"http">>().not.toExtend<Parameters<typeof executeFunction>[0]>();
   });
 
   it("passes the parsed args (defaults applied) and the attempt's context", async () => {
@@ -85,14 +120,5 @@ describe("executeFunction", () => {
     expect(seen?.input).toEqual({ n: 7 });
     expect(seen?.ctx).toMatchObject({ runId: "run-1", taskId: "t", attempt: 3, mapIndex: 2 });
     expect(seen?.ctx.signal).toBe(controller.signal);
-  });
-});
-
-describe("isFunctionTask", () => {
-  it("accepts a function task and rejects others", () => {
-    expect(isFunctionTask({ type: "function", function: "sum" })).toBe(true);
-    expect(isFunctionTask({ type: "function" })).toBe(false);
-    expect(isFunctionTask({ type: "sql", sql: "select 1" })).toBe(false);
-    expect(isFunctionTask(null)).toBe(false);
   });
 });

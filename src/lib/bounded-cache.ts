@@ -3,7 +3,7 @@
  *
  * A `Map` keeps insertion order, so re-inserting on every hit makes its first
  * key the least recently used one: eviction is O(1) with no linked list.
- * Bounded because the keys are user-written expressions and templates; an
+ * Bounded because the keys are user-written (expressions, templates, DAG specs); an
  * isolate that lives for hours must not grow without limit.
  */
 export class BoundedCache<K, V> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BoundedCache } from "../../../src/expr/bounded-cache";
+import { BoundedCache } from "../../../src/lib/bounded-cache";
 
 describe("BoundedCache", () => {
   it("never holds more than its capacity, evicting the least recently used entry", () => {
