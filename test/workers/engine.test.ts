@@ -43,7 +43,7 @@ describe("runs driven through the real queue consumer", () => {
         extract: {
           type: "http",
           request: { url: "https://mock.test/orders" },
-          retries: { limit: 3, delaySeconds: 0.1, backoff: "exponential", jitter: false },
+          retries: { limit: 3, delaySeconds: 0.2, backoff: "exponential", jitter: false },
         },
         after: { type: "empty", dependsOn: ["extract"] },
       },
@@ -60,11 +60,17 @@ describe("runs driven through the real queue consumer", () => {
     const attempts = body.attempts.filter((a: any) => a.taskId === "extract");
     expect(attempts.map((a: any) => a.status)).toEqual(["failed", "failed", "success"]);
     expect(attempts[0].error.message).toContain("HTTP 503");
-    // Exponential backoff: the second retry waited about twice as long as the first.
+    // Exponential backoff from 0.2 s: the retries were queued no sooner than 0.2 s and 0.4 s after the failures.
     const gap1 = Date.parse(attempts[1].queuedAt) - Date.parse(attempts[0].endedAt);
     const gap2 = Date.parse(attempts[2].queuedAt) - Date.parse(attempts[1].endedAt);
-    expect(gap1).toBeGreaterThanOrEqual(100);
-    expect(gap2).toBeGreaterThanOrEqual(200);
+    expect(gap1).toBeGreaterThanOrEqual(200);
+    expect(gap2).toBeGreaterThanOrEqual(400);
+    // And the second wait (end of an attempt → start of the next) was the longer one, by more than any
+    // constant or jittered-constant policy gives: even with ±20 % jitter exponential backoff waits
+    // 160–240 ms then 320–480 ms, at least 80 ms (0.4 × the base delay) more the second time.
+    const wait1 = Date.parse(attempts[1].startedAt) - Date.parse(attempts[0].endedAt);
+    const wait2 = Date.parse(attempts[2].startedAt) - Date.parse(attempts[1].endedAt);
+    expect(wait2 - wait1).toBeGreaterThanOrEqual(0.4 * 200);
   });
 
   it("fails a task that exhausts its retries; downstream is upstream_failed, parallel work finishes, run failed", async () => {
