@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { api, registerDag, taskOf, trigger, waitForRun } from "./helpers";
@@ -125,28 +126,50 @@ describe("runs driven through the real queue consumer", () => {
   });
 
   it("cancels a run: the waiting retry and pending tasks become cancelled and nothing runs after", async () => {
-    restore = mockHttp(() => new Response("nope", { status: 503 })).restore;
+    const http = mockHttp(() => new Response("nope", { status: 503 }));
+    restore = http.restore;
     await registerDag("to_cancel", {
       tasks: {
-        wait: { type: "http", request: { url: "https://mock.test/y" }, retries: { limit: 5, delaySeconds: 60 } },
+        wait: { type: "http", request: { url: "https://mock.test/y" }, retries: { limit: 5, delaySeconds: 0.5, jitter: false } },
         next: { type: "sql", dependsOn: ["wait"], sql: "SELECT 1" },
       },
     });
     const { runId } = await trigger("to_cancel");
     // Wait until the first attempt failed and the retry is scheduled.
+    let waiting: any;
     for (let i = 0; i < 200; i++) {
-      const { body } = await api(`/api/runs/${runId}`);
-      if (taskOf(body, "wait").status === "up_for_retry") break;
+      waiting = (await api(`/api/runs/${runId}`)).body;
+      if (taskOf(waiting, "wait").status === "up_for_retry") break;
       await new Promise((r) => setTimeout(r, 20));
     }
+    expect(taskOf(waiting, "wait").status).toBe("up_for_retry");
     const cancelled = await api(`/api/runs/${runId}/cancel`, { method: "POST" });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe("cancelled");
     expect(taskOf(cancelled.body, "wait").status).toBe("cancelled");
     expect(taskOf(cancelled.body, "next").status).toBe("cancelled");
+    // Cancelled while it waited: the retry had not started (one attempt, failed; one call).
+    expect(taskOf(cancelled.body, "wait").attempts).toBe(1);
+    const atCancel = (await api(`/api/runs/${runId}/attempts`)).body.attempts;
+    expect(atCancel.map((a: any) => [a.taskId, a.attempt, a.status])).toEqual([["wait", 1, "failed"]]);
+    expect(http.calls).toHaveLength(1);
     const again = await api(`/api/runs/${runId}/cancel`, { method: "POST" });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe("run_finished");
+
+    // Past the time the retry was due (0.5 s after the failure) and after the alarm, if one is still
+    // armed: no new attempt, no change to the one there was, no further call.
+    const dueAt = Date.parse(atCancel[0].endedAt) + 500;
+    await new Promise((r) => setTimeout(r, Math.max(0, dueAt + 300 - Date.now())));
+    await runDurableObjectAlarm(env.RUNS.get(env.RUNS.idFromName(runId)));
+    expect((await api(`/api/runs/${runId}/attempts`)).body.attempts).toEqual(atCancel);
+    expect(http.calls).toHaveLength(1);
+    const after = (await api(`/api/runs/${runId}`)).body;
+    expect(after.status).toBe("cancelled");
+    expect(after.tasks.map((t: any) => [t.taskId, t.status, t.attempts])).toEqual([
+      ["wait", "cancelled", 1],
+      ["next", "cancelled", 0],
+    ]);
   });
 
   it("records every transition in the D1 catalog: run, task instances and attempts", async () => {
