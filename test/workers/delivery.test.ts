@@ -1,4 +1,4 @@
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { coordinatorFor } from "../../src/run/client";
@@ -345,15 +345,61 @@ describe("duplicate and lost deliveries", () => {
     expect(run.tasks.map((t: any) => t.attempts)).toEqual([1, 1]);
   });
 
-  it("survives eviction: a coordinator reloads its run from storage", async () => {
+  it("survives eviction mid-run: one task done, one running, one pending; the reloaded coordinator finishes the run", async () => {
     const q = manualQueue();
     cleanups.push(q.restore);
-    await registerDag("evicted", chain(3));
+    let release: (() => void) | undefined;
+    const http = mockHttp(() => new Promise<Response>((resolve) => (release = () => resolve(Response.json({ step: "t1" })))));
+    cleanups.push(http.restore);
+    await registerDag("evicted", {
+      tasks: {
+        t0: { type: "sql", sql: "SELECT 0 AS i" },
+        t1: { type: "http", dependsOn: ["t0"], request: { url: "https://mock.test/t1" } },
+        t2: { type: "sql", dependsOn: ["t1"], sql: "SELECT 2 AS i" },
+      },
+    });
     const { runId } = await trigger("evicted");
+    // The consumer runs t0, reports it, gets t1 back and waits on its request.
+    const delivery = q.deliver();
+    for (let i = 0; i < 250 && !release; i++) await new Promise((r) => setTimeout(r, 20));
+    if (!release) throw new Error("t1 never started");
+    const mid = (await api(`/api/runs/${runId}`)).body;
+    expect(mid.tasks.map((t: any) => [t.taskId, t.status])).toEqual([
+      ["t0", "success"],
+      ["t1", "running"],
+      ["t2", "pending"],
+    ]);
+    const before = await attemptsOf(runId);
+    expect(before.map((a) => [a.taskId, a.attempt, a.status])).toEqual([
+      ["t0", 1, "success"],
+      ["t1", 1, "running"],
+    ]);
+    const instance = await runInDurableObject(stubFor(runId), (object) => object);
+
     await evictDurableObject(stubFor(runId));
-    await q.drain();
+    release();
+    await delivery;
+
     const run = await waitForRun(runId);
+    // A new object finished the run, from what the old one had stored.
+    expect(await runInDurableObject(stubFor(runId), (object) => object)).not.toBe(instance);
     expect(run.status).toBe("success");
+    expect(run.tasks.map((t: any) => [t.taskId, t.status, t.attempts, t.output])).toEqual([
+      ["t0", "success", 1, [{ i: 0 }]],
+      ["t1", "success", 1, { step: "t1" }],
+      ["t2", "success", 1, [{ i: 2 }]],
+    ]);
+    const attempts = await attemptsOf(runId);
+    expect(attempts.map((a) => [a.taskId, a.attempt, a.status, a.via])).toEqual([
+      ["t0", 1, "success", "queue"],
+      ["t1", 1, "success", "continuation"],
+      ["t2", 1, "success", "continuation"],
+    ]);
+    // t0's ended attempt came back from storage unchanged; t1's attempt kept its start.
+    expect(attempts[0]).toEqual(before.find((a) => a.taskId === "t0"));
+    expect(attempts[1].startedAt).toBe(before.find((a) => a.taskId === "t1")?.startedAt);
+    expect(http.calls).toHaveLength(1);
+    expect(q.pending).toHaveLength(0);
   });
 
   /** Runs a 2-task chain whose catalog write at the run's end fails once; returns when the run has ended. */
