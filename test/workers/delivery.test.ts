@@ -395,9 +395,11 @@ describe("duplicate and lost deliveries", () => {
       ["t1", 1, "success", "continuation"],
       ["t2", 1, "success", "continuation"],
     ]);
-    // t0's ended attempt came back from storage unchanged; t1's attempt kept its start.
-    expect(attempts[0]).toEqual(before.find((a) => a.taskId === "t0"));
-    expect(attempts[1].startedAt).toBe(before.find((a) => a.taskId === "t1")?.startedAt);
+    // t0's ended attempt came back from storage unchanged; t1's is the attempt leased before the eviction
+    // (its start is the worker's own, as reported).
+    const [t0Before, t1Before] = before;
+    expect(attempts[0]).toEqual(t0Before);
+    expect([attempts[1].queuedAt, attempts[1].via]).toEqual([t1Before.queuedAt, t1Before.via]);
     expect(http.calls).toHaveLength(1);
     expect(q.pending).toHaveLength(0);
   });
