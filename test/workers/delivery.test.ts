@@ -404,18 +404,56 @@ describe("duplicate and lost deliveries", () => {
     expect(q.pending).toHaveLength(0);
   });
 
-  /** Runs a 2-task chain whose catalog write at the run's end fails once; returns when the run has ended. */
-  async function runWithFailedFinalWrite(dagId: string): Promise<string> {
+  /** How many rows of the run the catalog holds (runs, task instances, attempts). */
+  async function catalogRows(runId: string): Promise<number> {
+    let n = 0;
+    for (const table of ["runs", "task_instances", "task_attempts"]) {
+      n += Number(await env.CATALOG.prepare(`SELECT count(*) AS n FROM ${table} WHERE run_id = ?`).bind(runId).first("n"));
+    }
+    return n;
+  }
+
+  /**
+   * Runs a 2-task chain while every catalog write fails: the flush planned after t0 (CATALOG_FLUSH_MS
+   * later) fails, then t1 ends the run and the write at its end fails too. Writes work again once no
+   * write is in flight and the catalog holds nothing of the run; returns the run id.
+   */
+  async function runWhileCatalogDown(dagId: string): Promise<string> {
     const q = manualQueue();
     cleanups.push(q.restore);
     await registerDag(dagId, chain(2));
-    const failing = vi.spyOn(env.CATALOG, "batch").mockRejectedValueOnce(new Error("D1 unavailable"));
-    cleanups.push(() => failing.mockRestore());
+    const realBatch = env.CATALOG.batch.bind(env.CATALOG);
+    let down = true;
+    const failedAt: number[] = [];
+    const batch = vi.spyOn(env.CATALOG, "batch").mockImplementation(async (statements) => {
+      if (!down) return realBatch(statements);
+      failedAt.push(Date.now());
+      throw new Error("D1 unavailable");
+    });
+    cleanups.push(() => batch.mockRestore());
     const { runId } = await trigger(dagId);
-    await q.drain();
-    for (let i = 0; i < 100 && failing.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(failing).toHaveBeenCalled();
-    await waitForRun(runId);
+    const off = { env: { ...env, CONTINUATION: "off" } };
+    await q.deliver(off); // t0
+    // Held until the planned flush has run: it fails (what a slow machine does on its own).
+    for (let i = 0; i < 100 && failedAt.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(failedAt.length).toBeGreaterThan(0);
+    expect((await api(`/api/runs/${runId}`)).body.status).toBe("running");
+    await q.drain(off); // t1 ends the run
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("success");
+    // The write when the run ended failed as well.
+    const endedAt = Date.parse(run.endedAt);
+    for (let i = 0; i < 100 && !failedAt.some((t) => t >= endedAt); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(failedAt.some((t) => t >= endedAt)).toBe(true);
+    // The alarm (armed by the failures) waits for any write still in flight, then fails its own and
+    // is armed again: after it, nothing is in flight that could reach D1 once it is back.
+    let alarmRan = false;
+    for (let i = 0; i < 100 && !(alarmRan = await runDurableObjectAlarm(stubFor(runId))); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(alarmRan).toBe(true);
+    expect(await catalogRows(runId)).toBe(0);
+    down = false;
     return runId;
   }
 
@@ -423,14 +461,18 @@ describe("duplicate and lost deliveries", () => {
   interface CatalogView {
     status?: string;
     triggerType?: string;
+    tasks: unknown;
     attempts: unknown;
   }
   async function catalogOnce(runId: string, done: (r: CatalogView) => boolean): Promise<CatalogView> {
-    let seen: CatalogView = { attempts: 0 };
+    let seen: CatalogView = { tasks: 0, attempts: 0 };
     for (let i = 0; i < 100; i++) {
       const row = await env.CATALOG.prepare("SELECT status, trigger_type FROM runs WHERE run_id = ?").bind(runId).first<any>();
+      const tasks = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_instances WHERE run_id = ? AND status = 'success'")
+        .bind(runId)
+        .first("n");
       const attempts = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
-      seen = { status: row?.status, triggerType: row?.trigger_type, attempts };
+      seen = { status: row?.status, triggerType: row?.trigger_type, tasks, attempts };
       if (done(seen)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -438,25 +480,27 @@ describe("duplicate and lost deliveries", () => {
   }
 
   it("keeps catalog writes pending when D1 fails, and the alarm writes them later", async () => {
-    // The catalog write when the run ends fails: the rows stay pending and the alarm is armed to retry.
-    const runId = await runWithFailedFinalWrite("d1_down");
+    // Every catalog write fails until the run has ended: the rows stay pending and the alarm is armed to retry.
+    const runId = await runWhileCatalogDown("d1_down");
     const before = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
     expect(before).toBe(0);
     expect(await runDurableObjectAlarm(stubFor(runId))).toBe(true);
-    expect(await catalogOnce(runId, (r) => r.status === "success" && r.attempts === 2)).toEqual({
+    expect(await catalogOnce(runId, (r) => r.status === "success" && r.tasks === 2 && r.attempts === 2)).toEqual({
       status: "success",
       triggerType: "api",
+      tasks: 2,
       attempts: 2,
     });
   });
 
   it("writes the rows still pending after the coordinator was evicted (their marks come back from storage)", async () => {
-    const runId = await runWithFailedFinalWrite("d1_down_evicted");
+    const runId = await runWhileCatalogDown("d1_down_evicted");
     await evictDurableObject(stubFor(runId));
     expect(await runDurableObjectAlarm(stubFor(runId))).toBe(true);
-    expect(await catalogOnce(runId, (r) => r.status === "success" && r.attempts === 2)).toEqual({
+    expect(await catalogOnce(runId, (r) => r.status === "success" && r.tasks === 2 && r.attempts === 2)).toEqual({
       status: "success",
       triggerType: "api",
+      tasks: 2,
       attempts: 2,
     });
   });
