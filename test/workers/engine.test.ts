@@ -66,9 +66,9 @@ describe("runs driven through the real queue consumer", () => {
     const gap2 = Date.parse(attempts[2].queuedAt) - Date.parse(attempts[1].endedAt);
     expect(gap1).toBeGreaterThanOrEqual(200);
     expect(gap2).toBeGreaterThanOrEqual(400);
-    // And the second wait (end of an attempt → start of the next) was the longer one, by more than any
-    // constant or jittered-constant policy gives: even with ±20 % jitter exponential backoff waits
-    // 160–240 ms then 320–480 ms, at least 80 ms (0.4 × the base delay) more the second time.
+    // And the second wait (end of an attempt → start of the next) was the longer one by a margin only a
+    // growing backoff gives: even with ±20 % jitter exponential backoff waits 160–240 ms, then
+    // 320–480 ms, at least 80 ms (0.4 × the base delay) more; a constant one (jitter off) gives none.
     const wait1 = Date.parse(attempts[1].startedAt) - Date.parse(attempts[0].endedAt);
     const wait2 = Date.parse(attempts[2].startedAt) - Date.parse(attempts[1].endedAt);
     expect(wait2 - wait1).toBeGreaterThanOrEqual(0.4 * 200);
