@@ -158,6 +158,40 @@ describe("triggering and reading runs", () => {
     expect(list.body.runs.map((r: { trigger: unknown }) => r.trigger)).toEqual([view.trigger, view.trigger]);
   });
 
+  it("derives the run from the DAG and the runKey: the same key on another DAG starts another run", async () => {
+    await registerDag("keyed_a", simple);
+    await registerDag("keyed_b", simple);
+    const a = await api("/api/dags/keyed_a/runs", { method: "POST", json: { runKey: "shared-key" } });
+    const b = await api("/api/dags/keyed_b/runs", { method: "POST", json: { runKey: "shared-key" } });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(b.body.runId).not.toBe(a.body.runId);
+    expect((await waitForRun(a.body.runId)).dagId).toBe("keyed_a");
+    expect((await waitForRun(b.body.runId)).dagId).toBe("keyed_b");
+  });
+
+  it("starts a run once when two triggers with one runKey arrive together: 201 and 200, one attempt of the root task", async () => {
+    const mock = mockHttp(() => Response.json({ ok: true }));
+    try {
+      await registerDag("keyed_race", {
+        tasks: { root: { type: "http", request: { url: "https://mock.test/root" } }, b: { type: "empty", dependsOn: ["root"] } },
+      });
+      const trigger = () => api("/api/dags/keyed_race/runs", { method: "POST", json: { runKey: "together" } });
+      const answers = await Promise.all([trigger(), trigger()]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+      const [first, second] = answers;
+      expect(second?.body.runId).toBe(first?.body.runId);
+      const runId: string = first?.body.runId;
+      const run = await waitForRun(runId);
+      expect(run.status).toBe("success");
+      const { body } = await api(`/api/runs/${runId}/attempts`);
+      expect(body.attempts.filter((a: any) => a.taskId === "root").map((a: any) => [a.attempt, a.status])).toEqual([[1, "success"]]);
+      expect(mock.calls.map((r) => r.url)).toEqual(["https://mock.test/root"]);
+    } finally {
+      mock.restore();
+    }
+  });
+
   it("answers a cheap summary without tasks for pollers", async () => {
     await registerDag("summarized", simple);
     const { runId } = await trigger("summarized");

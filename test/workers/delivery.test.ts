@@ -1,4 +1,4 @@
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { coordinatorFor } from "../../src/run/client";
@@ -403,29 +403,115 @@ describe("duplicate and lost deliveries", () => {
     expect(run.tasks.map((t: any) => t.attempts)).toEqual([1, 1]);
   });
 
-  it("survives eviction: a coordinator reloads its run from storage", async () => {
+  it("survives eviction mid-run: one task done, one running, one pending; the reloaded coordinator finishes the run", async () => {
     const q = manualQueue();
     cleanups.push(q.restore);
-    await registerDag("evicted", chain(3));
+    let release: (() => void) | undefined;
+    const http = mockHttp(() => new Promise<Response>((resolve) => (release = () => resolve(Response.json({ step: "t1" })))));
+    cleanups.push(http.restore);
+    await registerDag("evicted", {
+      tasks: {
+        t0: { type: "sql", sql: "SELECT 0 AS i" },
+        t1: { type: "http", dependsOn: ["t0"], request: { url: "https://mock.test/t1" } },
+        t2: { type: "sql", dependsOn: ["t1"], sql: "SELECT 2 AS i" },
+      },
+    });
     const { runId } = await trigger("evicted");
+    // The consumer runs t0, reports it, gets t1 back and waits on its request.
+    const delivery = q.deliver();
+    for (let i = 0; i < 250 && !release; i++) await new Promise((r) => setTimeout(r, 20));
+    if (!release) throw new Error("t1 never started");
+    const mid = (await api(`/api/runs/${runId}`)).body;
+    expect(mid.tasks.map((t: any) => [t.taskId, t.status])).toEqual([
+      ["t0", "success"],
+      ["t1", "running"],
+      ["t2", "pending"],
+    ]);
+    const before = await attemptsOf(runId);
+    expect(before.map((a) => [a.taskId, a.attempt, a.status])).toEqual([
+      ["t0", 1, "success"],
+      ["t1", 1, "running"],
+    ]);
+    const instance = await runInDurableObject(stubFor(runId), (object) => object);
+
     await evictDurableObject(stubFor(runId));
-    await q.drain();
+    release();
+    await delivery;
+
     const run = await waitForRun(runId);
+    // A new object finished the run, from what the old one had stored.
+    expect(await runInDurableObject(stubFor(runId), (object) => object)).not.toBe(instance);
     expect(run.status).toBe("success");
+    expect(run.tasks.map((t: any) => [t.taskId, t.status, t.attempts, t.output])).toEqual([
+      ["t0", "success", 1, [{ i: 0 }]],
+      ["t1", "success", 1, { step: "t1" }],
+      ["t2", "success", 1, [{ i: 2 }]],
+    ]);
+    const attempts = await attemptsOf(runId);
+    expect(attempts.map((a) => [a.taskId, a.attempt, a.status, a.via])).toEqual([
+      ["t0", 1, "success", "queue"],
+      ["t1", 1, "success", "continuation"],
+      ["t2", 1, "success", "continuation"],
+    ]);
+    // t0's ended attempt came back from storage unchanged; t1's is the attempt leased before the eviction
+    // (its start is the worker's own, as reported).
+    const [t0Before, t1Before] = before;
+    expect(attempts[0]).toEqual(t0Before);
+    expect([attempts[1].queuedAt, attempts[1].via]).toEqual([t1Before.queuedAt, t1Before.via]);
+    expect(http.calls).toHaveLength(1);
+    expect(q.pending).toHaveLength(0);
   });
 
-  /** Runs a 2-task chain whose catalog write at the run's end fails once; returns when the run has ended. */
-  async function runWithFailedFinalWrite(dagId: string): Promise<string> {
+  /** How many rows of the run the catalog holds (runs, task instances, attempts). */
+  async function catalogRows(runId: string): Promise<number> {
+    let n = 0;
+    for (const table of ["runs", "task_instances", "task_attempts"]) {
+      n += Number(await env.CATALOG.prepare(`SELECT count(*) AS n FROM ${table} WHERE run_id = ?`).bind(runId).first("n"));
+    }
+    return n;
+  }
+
+  /**
+   * Runs a 2-task chain while every catalog write fails: the flush planned after t0 (CATALOG_FLUSH_MS
+   * later) fails, then t1 ends the run and the write at its end fails too. Writes work again once no
+   * write is in flight and the catalog holds nothing of the run; returns the run id.
+   */
+  async function runWhileCatalogDown(dagId: string): Promise<string> {
     const q = manualQueue();
     cleanups.push(q.restore);
     await registerDag(dagId, chain(2));
-    const failing = vi.spyOn(env.CATALOG, "batch").mockRejectedValueOnce(new Error("D1 unavailable"));
-    cleanups.push(() => failing.mockRestore());
+    const realBatch = env.CATALOG.batch.bind(env.CATALOG);
+    let down = true;
+    const failedAt: number[] = [];
+    const batch = vi.spyOn(env.CATALOG, "batch").mockImplementation(async (statements) => {
+      if (!down) return realBatch(statements);
+      failedAt.push(Date.now());
+      throw new Error("D1 unavailable");
+    });
+    cleanups.push(() => batch.mockRestore());
     const { runId } = await trigger(dagId);
-    await q.drain();
-    for (let i = 0; i < 100 && failing.mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(failing).toHaveBeenCalled();
-    await waitForRun(runId);
+    const off = { env: { ...env, CONTINUATION: "off" } };
+    await q.deliver(off); // t0
+    // Held until the planned flush has run: it fails (what a slow machine does on its own).
+    for (let i = 0; i < 100 && failedAt.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(failedAt.length).toBeGreaterThan(0);
+    expect((await api(`/api/runs/${runId}`)).body.status).toBe("running");
+    await q.drain(off); // t1 ends the run
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("success");
+    // The write when the run ended failed as well.
+    const endedAt = Date.parse(run.endedAt);
+    for (let i = 0; i < 100 && !failedAt.some((t) => t >= endedAt); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(failedAt.some((t) => t >= endedAt)).toBe(true);
+    // The alarm (armed by the failures) waits for any write still in flight, then fails its own and
+    // is armed again: after it, nothing is in flight that could reach D1 once it is back.
+    let alarmRan = false;
+    for (let i = 0; i < 100 && !(alarmRan = await runDurableObjectAlarm(stubFor(runId))); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(alarmRan).toBe(true);
+    expect(await catalogRows(runId)).toBe(0);
+    down = false;
     return runId;
   }
 
@@ -433,14 +519,18 @@ describe("duplicate and lost deliveries", () => {
   interface CatalogView {
     status?: string;
     triggerType?: string;
+    tasks: unknown;
     attempts: unknown;
   }
   async function catalogOnce(runId: string, done: (r: CatalogView) => boolean): Promise<CatalogView> {
-    let seen: CatalogView = { attempts: 0 };
+    let seen: CatalogView = { tasks: 0, attempts: 0 };
     for (let i = 0; i < 100; i++) {
       const row = await env.CATALOG.prepare("SELECT status, trigger_type FROM runs WHERE run_id = ?").bind(runId).first<any>();
+      const tasks = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_instances WHERE run_id = ? AND status = 'success'")
+        .bind(runId)
+        .first("n");
       const attempts = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
-      seen = { status: row?.status, triggerType: row?.trigger_type, attempts };
+      seen = { status: row?.status, triggerType: row?.trigger_type, tasks, attempts };
       if (done(seen)) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -448,25 +538,27 @@ describe("duplicate and lost deliveries", () => {
   }
 
   it("keeps catalog writes pending when D1 fails, and the alarm writes them later", async () => {
-    // The catalog write when the run ends fails: the rows stay pending and the alarm is armed to retry.
-    const runId = await runWithFailedFinalWrite("d1_down");
+    // Every catalog write fails until the run has ended: the rows stay pending and the alarm is armed to retry.
+    const runId = await runWhileCatalogDown("d1_down");
     const before = await env.CATALOG.prepare("SELECT count(*) AS n FROM task_attempts WHERE run_id = ?").bind(runId).first("n");
     expect(before).toBe(0);
     expect(await runDurableObjectAlarm(stubFor(runId))).toBe(true);
-    expect(await catalogOnce(runId, (r) => r.status === "success" && r.attempts === 2)).toEqual({
+    expect(await catalogOnce(runId, (r) => r.status === "success" && r.tasks === 2 && r.attempts === 2)).toEqual({
       status: "success",
       triggerType: "api",
+      tasks: 2,
       attempts: 2,
     });
   });
 
   it("writes the rows still pending after the coordinator was evicted (their marks come back from storage)", async () => {
-    const runId = await runWithFailedFinalWrite("d1_down_evicted");
+    const runId = await runWhileCatalogDown("d1_down_evicted");
     await evictDurableObject(stubFor(runId));
     expect(await runDurableObjectAlarm(stubFor(runId))).toBe(true);
-    expect(await catalogOnce(runId, (r) => r.status === "success" && r.attempts === 2)).toEqual({
+    expect(await catalogOnce(runId, (r) => r.status === "success" && r.tasks === 2 && r.attempts === 2)).toEqual({
       status: "success",
       triggerType: "api",
+      tasks: 2,
       attempts: 2,
     });
   });

@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { api, registerDag, taskOf, trigger, waitForRun } from "./helpers";
@@ -43,7 +44,7 @@ describe("runs driven through the real queue consumer", () => {
         extract: {
           type: "http",
           request: { url: "https://mock.test/orders" },
-          retries: { limit: 3, delaySeconds: 0.1, backoff: "exponential", jitter: false },
+          retries: { limit: 3, delaySeconds: 0.2, backoff: "exponential", jitter: false },
         },
         after: { type: "empty", dependsOn: ["extract"] },
       },
@@ -60,11 +61,17 @@ describe("runs driven through the real queue consumer", () => {
     const attempts = body.attempts.filter((a: any) => a.taskId === "extract");
     expect(attempts.map((a: any) => a.status)).toEqual(["failed", "failed", "success"]);
     expect(attempts[0].error.message).toContain("HTTP 503");
-    // Exponential backoff: the second retry waited about twice as long as the first.
+    // Exponential backoff from 0.2 s: the retries were queued no sooner than 0.2 s and 0.4 s after the failures.
     const gap1 = Date.parse(attempts[1].queuedAt) - Date.parse(attempts[0].endedAt);
     const gap2 = Date.parse(attempts[2].queuedAt) - Date.parse(attempts[1].endedAt);
-    expect(gap1).toBeGreaterThanOrEqual(100);
-    expect(gap2).toBeGreaterThanOrEqual(200);
+    expect(gap1).toBeGreaterThanOrEqual(200);
+    expect(gap2).toBeGreaterThanOrEqual(400);
+    // And the second wait (end of an attempt → start of the next) was the longer one by a margin only a
+    // growing backoff gives: even with ±20 % jitter exponential backoff waits 160–240 ms, then
+    // 320–480 ms, at least 80 ms (0.4 × the base delay) more; a constant one (jitter off) gives none.
+    const wait1 = Date.parse(attempts[1].startedAt) - Date.parse(attempts[0].endedAt);
+    const wait2 = Date.parse(attempts[2].startedAt) - Date.parse(attempts[1].endedAt);
+    expect(wait2 - wait1).toBeGreaterThanOrEqual(0.4 * 200);
   });
 
   it("records whether a failure is retryable and how long it asks to wait, through the coordinator into history", async () => {
@@ -143,28 +150,50 @@ describe("runs driven through the real queue consumer", () => {
   });
 
   it("cancels a run: the waiting retry and pending tasks become cancelled and nothing runs after", async () => {
-    restore = mockHttp(() => new Response("nope", { status: 503 })).restore;
+    const http = mockHttp(() => new Response("nope", { status: 503 }));
+    restore = http.restore;
     await registerDag("to_cancel", {
       tasks: {
-        wait: { type: "http", request: { url: "https://mock.test/y" }, retries: { limit: 5, delaySeconds: 60 } },
+        wait: { type: "http", request: { url: "https://mock.test/y" }, retries: { limit: 5, delaySeconds: 0.5, jitter: false } },
         next: { type: "sql", dependsOn: ["wait"], sql: "SELECT 1" },
       },
     });
     const { runId } = await trigger("to_cancel");
     // Wait until the first attempt failed and the retry is scheduled.
+    let waiting: any;
     for (let i = 0; i < 200; i++) {
-      const { body } = await api(`/api/runs/${runId}`);
-      if (taskOf(body, "wait").status === "up_for_retry") break;
+      waiting = (await api(`/api/runs/${runId}`)).body;
+      if (taskOf(waiting, "wait").status === "up_for_retry") break;
       await new Promise((r) => setTimeout(r, 20));
     }
+    expect(taskOf(waiting, "wait").status).toBe("up_for_retry");
     const cancelled = await api(`/api/runs/${runId}/cancel`, { method: "POST" });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe("cancelled");
     expect(taskOf(cancelled.body, "wait").status).toBe("cancelled");
     expect(taskOf(cancelled.body, "next").status).toBe("cancelled");
+    // Cancelled while it waited: the retry had not started (one attempt, failed; one call).
+    expect(taskOf(cancelled.body, "wait").attempts).toBe(1);
+    const atCancel = (await api(`/api/runs/${runId}/attempts`)).body.attempts;
+    expect(atCancel.map((a: any) => [a.taskId, a.attempt, a.status])).toEqual([["wait", 1, "failed"]]);
+    expect(http.calls).toHaveLength(1);
     const again = await api(`/api/runs/${runId}/cancel`, { method: "POST" });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe("run_finished");
+
+    // Past the time the retry was due (0.5 s after the failure) and after the alarm, if one is still
+    // armed: no new attempt, no change to the one there was, no further call.
+    const dueAt = Date.parse(atCancel[0].endedAt) + 500;
+    await new Promise((r) => setTimeout(r, Math.max(0, dueAt + 300 - Date.now())));
+    await runDurableObjectAlarm(env.RUNS.get(env.RUNS.idFromName(runId)));
+    expect((await api(`/api/runs/${runId}/attempts`)).body.attempts).toEqual(atCancel);
+    expect(http.calls).toHaveLength(1);
+    const after = (await api(`/api/runs/${runId}`)).body;
+    expect(after.status).toBe("cancelled");
+    expect(after.tasks.map((t: any) => [t.taskId, t.status, t.attempts])).toEqual([
+      ["wait", "cancelled", 1],
+      ["next", "cancelled", 0],
+    ]);
   });
 
   it("records every transition in the D1 catalog: run, task instances and attempts", async () => {

@@ -11,6 +11,7 @@ import { EMPTY, keys, Sim, SQL, viewEffects } from "./harness";
  */
 
 const ONE_RETRY = { limit: 1, delaySeconds: 1, jitter: false } as const;
+const FN = { type: "function", function: "echo" } as const;
 const PARALLEL = ["p1", "p2", "p3", "p4", "p5", "p6"];
 
 /** `start`, then six parallel tasks, then an `empty` join. */
@@ -92,6 +93,54 @@ describe("maxActiveTasks", () => {
     expect(sim.report("c").dispatch).toEqual([{ taskKey: "a", attempt: 2 }]);
     sim.drain();
     expect(sim.state.run.status).toBe("success");
+  });
+
+  it("a dag task waiting for its child run gives up its slot to the next ready task", () => {
+    const sim = new Sim(
+      { child: { type: "dag", dagId: "kid" }, b: SQL, after: { ...EMPTY, dependsOn: ["child", "b"] } },
+      {},
+      { dag: { maxActiveTasks: 1 } },
+    );
+    expect(sim.fx.dispatch).toEqual([{ taskKey: "child", attempt: 1 }]);
+    expect(sim.status("b")).toBe("scheduled");
+    sim.claim();
+    // The attempt started the child run and now only waits for it: the slot goes to b.
+    const started = sim.report("child", { childRunId: "c1", waiting: true });
+    expect(started.dispatch).toEqual([{ taskKey: "b", attempt: 1 }]);
+    expect(sim.statuses()).toEqual({ child: "running", b: "queued", after: "pending" });
+    expect(sim.task("child").waiting).toBe(true);
+    sim.claim();
+    sim.report("b");
+    const ended = sim.send({ type: "ChildRunFinished", child: { taskKey: "child", attempt: 1, childRunId: "c1", status: "success" } });
+    expect(ended.finished).toBe("success");
+    expect(sim.statuses()).toEqual({ child: "success", b: "success", after: "success" });
+  });
+
+  it("a task failed for good whose fallback task runs in its place holds no slot: the fallback task gets it", () => {
+    const sim = new Sim({ p: { ...SQL, fallback: { task: "alt" } }, alt: FN }, {}, { dag: { maxActiveTasks: 1 } });
+    sim.claim();
+    const failed = sim.report("p", { ok: false, error: { message: "db down" } });
+    // p waits for alt (still `running`, its attempt over); with one slot, alt must be able to take it.
+    expect(failed.dispatch).toEqual([{ taskKey: "alt", attempt: 1 }]);
+    expect(sim.statuses()).toEqual({ p: "running", alt: "queued" });
+    sim.claim();
+    expect(sim.report("alt").finished).toBe("success");
+    expect(sim.task("p").fallbackUsed).toBe(true);
+  });
+
+  it("a task waiting for its fallback task frees its slot for an older scheduled task first, then the fallback task runs", () => {
+    const sim = new Sim({ p: { ...SQL, fallback: { task: "alt" } }, alt: FN, b: SQL }, {}, { dag: { maxActiveTasks: 1 } });
+    expect(sim.fx.dispatch).toEqual([{ taskKey: "p", attempt: 1 }]);
+    sim.claim();
+    const failed = sim.report("p", { ok: false, error: { message: "db down" } });
+    // b has waited since the start: it gets the slot p gave up; alt waits behind it.
+    expect(failed.dispatch).toEqual([{ taskKey: "b", attempt: 1 }]);
+    expect(sim.statuses()).toEqual({ p: "running", alt: "scheduled", b: "queued" });
+    sim.claim();
+    expect(sim.report("b").dispatch).toEqual([{ taskKey: "alt", attempt: 1 }]);
+    sim.claim();
+    expect(sim.report("alt").finished).toBe("success");
+    expect(sim.statuses()).toEqual({ p: "success", alt: "success", b: "success" });
   });
 
   it("a coordinator reloaded from storage goes on granting slots in the same order", () => {
