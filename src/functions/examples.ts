@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineFunction } from "./define";
+import { defineFunction, NonRetriableError } from "./define";
 
 /**
  * Built-in functions for demos, tests and benchmarks. Each is small and
@@ -39,21 +39,25 @@ export const range = defineFunction({
 /**
  * Fails with `message`, for tests of failure handling. With
  * `succeedOnAttempt: k` it fails attempts before k and then succeeds, which
- * makes retries observable.
+ * makes retries observable; with `permanent: true` it throws a
+ * `NonRetriableError` (no retry can mend it).
  */
 export const fail = defineFunction({
   name: "fail",
-  description: "Throws an error with `message`; with `succeedOnAttempt` it succeeds from that attempt on.",
+  description:
+    "Throws an error with `message`; with `succeedOnAttempt` it succeeds from that attempt on; with `permanent` the error is a NonRetriableError.",
   input: z
     .object({
       message: z.string().max(2_000).optional(),
       succeedOnAttempt: z.number().int().min(1).max(1_000).optional(),
+      permanent: z.boolean().optional(),
     })
     .strict()
     .optional(),
   run: (input, { attempt }) => {
     if (input?.succeedOnAttempt !== undefined && attempt >= input.succeedOnAttempt) return { attempt };
-    throw new Error(input?.message ?? "failed on purpose");
+    const message = input?.message ?? "failed on purpose";
+    throw input?.permanent ? new NonRetriableError(message) : new Error(message);
   },
 });
 

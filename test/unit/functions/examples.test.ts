@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineFunction, type FunctionContext } from "../../../src/functions/define";
+import { defineFunction, NonRetriableError, type FunctionContext } from "../../../src/functions/define";
 import { blob, echo, fail, noop, range, sleep, sum } from "../../../src/functions/examples";
 import { buildRegistry, FUNCTIONS, functionNames } from "../../../src/functions/registry";
 
@@ -62,6 +62,8 @@ describe("example functions", () => {
   it("fail throws its message (or a default one)", async () => {
     await expect(fail.run({ message: "boom" }, context())).rejects.toThrow("boom");
     await expect(fail.run(undefined, context())).rejects.toThrow("failed on purpose");
+    await expect(fail.run({ message: "gone", permanent: true }, context())).rejects.toBeInstanceOf(NonRetriableError);
+    await expect(fail.run({ message: "flaky" }, context())).rejects.not.toBeInstanceOf(NonRetriableError);
   });
 
   it("fail with succeedOnAttempt fails the earlier attempts and then succeeds", async () => {
