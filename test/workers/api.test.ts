@@ -267,3 +267,13 @@ describe("triggering and reading runs", () => {
     }
   });
 });
+
+describe("demo endpoints", () => {
+  it("/demo/slow answers after the asked delay (capped at 60 s)", async () => {
+    const started = Date.now();
+    const res = await api("/demo/slow?ms=150", { token: null });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ sleptMs: 150 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+});
