@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { api, registerDag, taskOf, trigger, waitForRun } from "./helpers";
+import { api, registerDag, taskOf, trigger, waitFor, waitForRun } from "./helpers";
 import { manualQueue } from "./manual-queue";
 import { mockHttp } from "./mock-http";
 
@@ -8,16 +8,6 @@ const cleanups: Array<() => void> = [];
 afterEach(() => {
   while (cleanups.length > 0) cleanups.pop()?.();
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("typed params and templates", () => {
   const dag = {

@@ -51,3 +51,14 @@ export async function waitForRun(runId: string, timeoutMs = 20_000): Promise<any
 export function taskOf(run: any, taskId: string): any {
   return run.tasks.find((t: any) => t.taskId === taskId);
 }
+
+/** Polls `probe` until it answers something other than undefined (or fails after `timeoutMs`). */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -5,7 +5,7 @@ import { runEventsOf } from "../../src/db/run-events";
 import { coordinatorFor } from "../../src/run/client";
 import { RunCoordinator } from "../../src/run/coordinator/run-coordinator";
 import { recordRunEnded } from "../../src/run/coordinator/run-ended";
-import { api, registerDag, taskOf, trigger, waitForRun } from "./helpers";
+import { api, registerDag, taskOf, trigger, waitFor, waitForRun } from "./helpers";
 import { mockHttp } from "./mock-http";
 
 /**
@@ -21,16 +21,6 @@ afterEach(() => {
 });
 
 const stubFor = (runId: string) => env.RUNS.get(env.RUNS.idFromName(runId));
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("outbox", () => {
   it("NotifyParent: the parent coordinator throws twice; the child's alarm retries (across an eviction) until the parent has it, once", async () => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { TaskErrorSchema } from "../rpc";
-import type { AttemptRecord, RunHeader, TaskInstance } from "../types";
+import { RUN_STATUSES, TASK_STATUSES, type AttemptRecord, type RunHeader, type TaskInstance } from "../types";
 
 /**
  * The shapes of what the coordinator stores, as zod schemas: rows read back
@@ -9,18 +9,7 @@ import type { AttemptRecord, RunHeader, TaskInstance } from "../types";
  * machine's type (`satisfies`), so the two cannot drift apart.
  */
 
-const TaskStatusSchema = z.enum([
-  "pending",
-  "scheduled",
-  "queued",
-  "running",
-  "up_for_retry",
-  "success",
-  "failed",
-  "upstream_failed",
-  "skipped",
-  "cancelled",
-]);
+const TaskStatusSchema = z.enum(TASK_STATUSES);
 const ViaSchema = z.enum(["queue", "continuation", "inline"]);
 
 export const AttemptRecordSchema = z.object({
@@ -80,7 +69,7 @@ export const RunHeaderSchema = z.object({
   runId: z.string(),
   dagId: z.string(),
   dagVersion: z.number().int(),
-  status: z.enum(["queued", "running", "success", "failed", "cancelled"]),
+  status: z.enum(RUN_STATUSES),
   createdAt: z.number(),
   startedAt: z.number().optional(),
   endedAt: z.number().optional(),

@@ -1,23 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { type AlertRequest } from "../../../../src/run/machine";
 import { Sim, SQL } from "../harness";
+import { FN, HOOK, DAG_HOOK, ONE_RETRY, failAndRetry } from "./fixtures";
 
 /** Failure alerts: `DeliverAlert` commands for tasks that fail for good and runs that fail. */
-
-const FN = { type: "function", function: "echo" } as const;
-const HOOK = { url: "https://hooks.example.com/task" } as const;
-const DAG_HOOK = { url: "https://hooks.example.com/dag", headers: { "x-token": "t" } } as const;
-/** One retry, one second later, no jitter: the retry is due exactly 1 s after the failure. */
-const ONE_RETRY = { limit: 1, delaySeconds: 1, jitter: false } as const;
-
-/** Fails the current attempt of `id`, waits for its retry and claims it again (the retry's dispatch). */
-function failAndRetry(sim: Sim, id: string): void {
-  sim.report(id, { ok: false, error: { message: `${id} broke`, code: "sql" } });
-  expect(sim.status(id)).toBe("up_for_retry");
-  sim.advance(1_000);
-  sim.fire();
-  sim.claim(id);
-}
 
 describe("failure alerts", () => {
   /** Every alert emitted from now on, across transitions. */

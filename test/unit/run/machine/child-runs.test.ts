@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { nextWakeAt } from "../../../../src/run/machine";
-import { type AttemptRecord } from "../../../../src/run/types";
 import { Sim, SQL } from "../harness";
+import { ONE_RETRY, attemptsOf } from "./fixtures";
 
 /** Child DAG runs: a `dag` task waits for its child run, which reports its end back. */
-
-/** One retry, one second later, no jitter: the retry is due exactly 1 s after the failure. */
-const ONE_RETRY = { limit: 1, delaySeconds: 1, jitter: false } as const;
-
-function attemptsOf(records: AttemptRecord[], key: string): Array<[number, string]> {
-  return records.filter((r) => r.taskKey === key).map((r) => [r.attempt, r.status]);
-}
 
 describe("child DAG runs", () => {
   const spec = { child: { type: "dag", dagId: "kid" }, after: { ...SQL, dependsOn: ["child"] } };

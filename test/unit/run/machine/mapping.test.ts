@@ -2,21 +2,9 @@ import { describe, expect, it } from "vitest";
 import { evaluateExpression } from "../../../../src/expr/expression";
 import { DEFAULT_MAX_MAP_LENGTH, scopeFor } from "../../../../src/run/machine";
 import { keys, Sim, SQL } from "../harness";
+import { FN, ONE_RETRY, failAndRetry } from "./fixtures";
 
 /** Dynamic mapping: one instance per element of `map.over`, `maxActive`, outputs in order. */
-
-const FN = { type: "function", function: "echo" } as const;
-/** One retry, one second later, no jitter: the retry is due exactly 1 s after the failure. */
-const ONE_RETRY = { limit: 1, delaySeconds: 1, jitter: false } as const;
-
-/** Fails the current attempt of `id`, waits for its retry and claims it again (the retry's dispatch). */
-function failAndRetry(sim: Sim, id: string): void {
-  sim.report(id, { ok: false, error: { message: `${id} broke`, code: "sql" } });
-  expect(sim.status(id)).toBe("up_for_retry");
-  sim.advance(1_000);
-  sim.fire();
-  sim.claim(id);
-}
 
 describe("dynamic mapping", () => {
   /** src yields a list; `m` maps over it; `after` needs every instance. */

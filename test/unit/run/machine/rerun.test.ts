@@ -1,25 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isFinishedRun, type AttemptRecord } from "../../../../src/run/types";
+import { isFinishedRun } from "../../../../src/run/types";
 import { EMPTY, keys, Sim, SQL } from "../harness";
+import { FN, ONE_RETRY, failAndRetry, attemptsOf } from "./fixtures";
 
 /** Rerunning tasks of a run: retry a finished run, clear tasks with or without downstream. */
-
-const FN = { type: "function", function: "echo" } as const;
-/** One retry, one second later, no jitter: the retry is due exactly 1 s after the failure. */
-const ONE_RETRY = { limit: 1, delaySeconds: 1, jitter: false } as const;
-
-/** Fails the current attempt of `id`, waits for its retry and claims it again (the retry's dispatch). */
-function failAndRetry(sim: Sim, id: string): void {
-  sim.report(id, { ok: false, error: { message: `${id} broke`, code: "sql" } });
-  expect(sim.status(id)).toBe("up_for_retry");
-  sim.advance(1_000);
-  sim.fire();
-  sim.claim(id);
-}
-
-function attemptsOf(records: AttemptRecord[], key: string): Array<[number, string]> {
-  return records.filter((r) => r.taskKey === key).map((r) => [r.attempt, r.status]);
-}
 
 describe("RetryRequested", () => {
   it("reruns failed and upstream_failed tasks with continuing attempt numbers; successful ones keep their outputs", () => {
