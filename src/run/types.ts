@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import type { TaskErrorSchema } from "./rpc";
+import type { AttemptOutcomeSchema, ClaimedRefSchema, RunTriggerSchema, TaskErrorSchema, WorkRefSchema } from "./rpc";
+import type { AttemptRecordSchema, AttemptStatusSchema, RunHeaderSchema, TaskInstanceSchema, ViaSchema } from "./state-schemas";
 
 /**
  * Plain data of a run: what the RunCoordinator persists and the machine
@@ -25,10 +26,10 @@ export const TASK_STATUSES = [
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** `abandoned`: the attempt's lease expired (worker lost) or a newer attempt replaced it. */
-export type AttemptStatus = "queued" | "running" | "success" | "failed" | "abandoned" | "cancelled";
+export type AttemptStatus = z.infer<typeof AttemptStatusSchema>;
 
 /** How an attempt reached a worker: a queue message, handed back on a report, or run in the coordinator. */
-export type Via = "queue" | "continuation" | "inline";
+export type Via = z.infer<typeof ViaSchema>;
 
 export const TERMINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
   "success",
@@ -50,90 +51,15 @@ export function isFinishedRun(status: RunStatus): boolean {
 export type TaskError = z.infer<typeof TaskErrorSchema>;
 
 /** What started a run. Scheduled runs carry a logical date; (dagId, logicalDate) identifies them. */
-export interface RunTrigger {
-  type: "api" | "cron" | "backfill" | "webhook" | "r2" | "upstream" | "dataset" | "dag";
-  /** Free-form detail of the trigger (webhook id, R2 object key, upstream run id, …). */
-  detail?: Record<string, unknown>;
-}
+export type RunTrigger = z.infer<typeof RunTriggerSchema>;
 
-export interface RunHeader {
-  runId: string;
-  dagId: string;
-  dagVersion: number;
-  status: RunStatus;
-  createdAt: number;
-  startedAt?: number;
-  endedAt?: number;
-  params: Record<string, unknown>;
-  trigger: RunTrigger;
-  runKey?: string;
-  logicalDate?: string;
-  /** Set on a child run started by a `dag` task: where to report its end. */
-  parent?: { runId: string; taskKey: string; attempt: number };
-  /** Nesting depth: 0 for a top-level run, parent's + 1 for a child. */
-  depth?: number;
-  /** How many times the run reached a final status (a retry or clear reopens it): numbers its `RunEnded` events. */
-  ends?: number;
-}
+export type RunHeader = z.infer<typeof RunHeaderSchema>;
 
-/** One task instance of a run. Time fields are epoch milliseconds. */
-export interface TaskInstance {
-  key: string;
-  taskId: string;
-  mapIndex: number | null;
-  status: TaskStatus;
-  /** Number of the current or last attempt (0 = never attempted). */
-  attempt: number;
-  /** Failed attempts, counted against `retries.limit`. */
-  failures: number;
-  /** Attempts abandoned because their lease expired (worker lost). */
-  lost: number;
-  via?: Via;
-  /** When the task became ready and started waiting for a slot (`scheduled`). */
-  scheduledAt?: number;
-  /** When the current attempt was queued / started. */
-  attemptQueuedAt?: number;
-  attemptStartedAt?: number;
-  /** When the task first started and when it reached a terminal state. */
-  startedAt?: number;
-  endedAt?: number;
-  /** Lease deadline of a queued or running attempt: past it, the alarm recovers the attempt. */
-  deadline?: number;
-  /** Claim token of the running attempt: only the worker granted it may report or heartbeat it. */
-  claim?: string;
-  retryAt?: number;
-  output?: unknown;
-  error?: TaskError;
-  /** The task failed for good and its fallback (value or task) stood in. */
-  fallbackUsed?: boolean;
-  /** Failed for good; its fallback task is running in its place. */
-  waitingForFallback?: boolean;
-  /** `dag` tasks: the child run this attempt started, and whether the attempt waits for it. */
-  childRunId?: string;
-  waiting?: boolean;
-  /** A mapped instance's element of the list. */
-  item?: unknown;
-  /** Mapped tasks (on the parent instance): the list's length and progress counters. */
-  mapped?: number;
-  mapNext?: number;
-  mapActive?: number;
-  mapDone?: number;
-  mapFailed?: number;
-}
+/** One task instance of a run (fields documented on `TaskInstanceSchema`). */
+export type TaskInstance = z.infer<typeof TaskInstanceSchema>;
 
 /** An attempt as history records it (one row per task instance and attempt number). */
-export interface AttemptRecord {
-  taskKey: string;
-  taskId: string;
-  mapIndex: number | null;
-  attempt: number;
-  status: AttemptStatus;
-  via: Via;
-  queuedAt: number;
-  startedAt?: number;
-  endedAt?: number;
-  error?: TaskError;
-}
+export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
 
 export interface RunState {
   run: RunHeader;
@@ -141,25 +67,10 @@ export interface RunState {
 }
 
 /** Identifies one attempt of one task instance: what a queue message carries. */
-export interface WorkRef {
-  taskKey: string;
-  attempt: number;
-}
+export type WorkRef = z.infer<typeof WorkRefSchema>;
 
 /** An attempt as granted to one worker: the claim token proves the grant. */
-export interface ClaimedRef extends WorkRef {
-  claim: string;
-}
+export type ClaimedRef = z.infer<typeof ClaimedRefSchema>;
 
-export interface AttemptOutcome extends WorkRef {
-  /** The claim token of the grant this outcome answers (absent: an attempt never claimed). */
-  claim?: string;
-  ok: boolean;
-  /** `dag` tasks: the child run started; with `waiting`, the attempt ends when the child does. */
-  childRunId?: string;
-  waiting?: boolean;
-  output?: unknown;
-  error?: TaskError;
-  startedAt?: number;
-  endedAt?: number;
-}
+/** What a worker reports of one attempt (`dag` tasks: the child run started, and whether it waits). */
+export type AttemptOutcome = z.infer<typeof AttemptOutcomeSchema>;

@@ -366,7 +366,6 @@ export class RunCoordinator extends DurableObject<Env> {
     // Not awaited: the caller (a trigger, a worker waiting for its next task) gets its answer
     // without waiting for the queue; the rows are durable, and a failed delivery is retried.
     if (rest.length > 0) this.ctx.waitUntil(this.drain(rest));
-    if (notify && this.outbox.nextDueAt() !== undefined) await this.armAlarm(this.outbox.nextDueAt() ?? Date.now());
     // A run that ended has nothing left to coalesce with: its history goes to the catalog now
     // (a failure arms the alarm to retry), so no in-memory timer is left behind.
     if (history) {

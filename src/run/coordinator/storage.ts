@@ -1,7 +1,8 @@
 import type { RunHeader, TaskInstance } from "../types";
 import { AlertStore } from "./alert-store";
 import { Outbox } from "./outbox";
-import { RunHeaderSchema, StoredTaskSchema, type StoredTask } from "./stored-rows";
+import { RunHeaderSchema } from "../state-schemas";
+import { StoredTaskSchema, type StoredTask } from "./stored-rows";
 
 /**
  * Version of the coordinator's storage layout, recorded in `meta` as `schema`.
