@@ -58,6 +58,8 @@ export const TaskInstanceSchema = z.object({
   endedAt: z.number().optional(),
   /** Lease deadline of a queued or running attempt: past it, the alarm recovers the attempt. */
   deadline: z.number().optional(),
+  /** Times the queued attempt's message was sent again (its dispatch lease doubles each time). */
+  resends: z.number().int().optional(),
   /** Claim token of the running attempt: only the worker granted it may report or heartbeat it. */
   claim: z.string().optional(),
   retryAt: z.number().optional(),

@@ -4,7 +4,7 @@
  */
 
 export interface MachineConfig {
-  /** A queued attempt not claimed by a worker within this long is sent again (a lost message). */
+  /** A queued attempt not claimed by a worker within this long is sent again (a lost message); each resend doubles it. */
   dispatchLeaseMs: number;
   /** Added to the task timeout to form a running attempt's lease. */
   leaseMarginMs: number;
@@ -15,7 +15,7 @@ export interface MachineConfig {
 }
 
 export const DEFAULT_MACHINE_CONFIG: MachineConfig = {
-  dispatchLeaseMs: 60_000,
+  dispatchLeaseMs: 30_000,
   leaseMarginMs: 30_000,
   maxLostAttempts: 3,
   heartbeatTimeoutMs: 30_000,

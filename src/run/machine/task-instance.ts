@@ -33,6 +33,7 @@ export function queueAttempt(t: TaskInstance, now: number): void {
   delete t.attemptStartedAt;
   delete t.retryAt;
   delete t.claim;
+  delete t.resends;
 }
 
 /** When the alarm must look at this instance: its retry time, or the lease of its attempt in flight. */

@@ -22,8 +22,11 @@ export function timer(tx: Tx): void {
     if (t.status === "up_for_retry" && t.retryAt !== undefined && t.retryAt <= ctx.now) {
       runInstance(tx, t, plannedFor(tx.plan, t));
     } else if (t.status === "queued" && t.deadline !== undefined && t.deadline <= ctx.now) {
-      // The message was lost (e.g. the local queue was restarted): send the same attempt again.
-      t.deadline = ctx.now + ctx.config.dispatchLeaseMs;
+      // The message was lost (e.g. the local queue was restarted): send the same attempt again. It was
+      // never claimed, so a copy arriving late is refused once one is; each resend waits twice as long
+      // (at most 8 leases), so a long queue backlog is not flooded with copies.
+      t.resends = (t.resends ?? 0) + 1;
+      t.deadline = ctx.now + ctx.config.dispatchLeaseMs * 2 ** Math.min(t.resends, 3);
       changed(tx, t);
       resend.push({ taskKey: t.key, attempt: t.attempt });
     } else if (t.status === "running" && !t.waiting && t.deadline !== undefined && t.deadline <= ctx.now) {

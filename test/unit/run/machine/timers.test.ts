@@ -83,9 +83,22 @@ describe("leases", () => {
     const fx = sim.fire();
     expect(fx.dispatch).toEqual([{ taskKey: "a", attempt: 1 }]);
     expect(fx.attempts.filter((r) => r.status === "abandoned")).toEqual([]);
-    expect(sim.task("a").deadline).toBe(T0 + 2 * lease);
-    expect(fx.wakeAt).toBe(T0 + 2 * lease);
+    // The next resend waits twice as long (a backlog is not flooded with copies).
+    expect(sim.task("a").deadline).toBe(T0 + 3 * lease);
+    expect(fx.wakeAt).toBe(T0 + 3 * lease);
     expect(sim.task("a").attempt).toBe(1);
+    sim.advance(2 * lease);
+    expect(sim.fire().dispatch).toEqual([{ taskKey: "a", attempt: 1 }]);
+    expect(sim.task("a").deadline).toBe(T0 + 3 * lease + 4 * lease);
+    for (let i = 0; i < 5; i++) {
+      sim.ctx.now = sim.task("a").deadline ?? 0;
+      sim.fire();
+    }
+    // Never more than 8 leases apart.
+    const before = sim.task("a").deadline ?? 0;
+    sim.ctx.now = before;
+    sim.fire();
+    expect((sim.task("a").deadline ?? 0) - before).toBe(8 * lease);
 
     expect(sim.claim().granted).toEqual([{ taskKey: "a", attempt: 1, claim: expect.any(String) }]);
     sim.report("a");
