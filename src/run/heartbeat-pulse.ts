@@ -9,8 +9,9 @@ export const DEFAULT_HEARTBEAT_MS = 10_000;
  * coordinator every `HEARTBEAT_MS` which of them are still running, in one
  * RPC per run, so a lease can be short (`HEARTBEAT_TIMEOUT_MS`) and a worker
  * that died is noticed within it, not after the task's whole timeout. One
- * timer per invocation, armed only while an attempt runs; an attempt that
- * ends within one period costs no RPC at all.
+ * timer per invocation, armed with its first attempt and kept until it
+ * closes; a beat with nothing running sends nothing, so an attempt that ends
+ * within one period costs no RPC at all.
  */
 export class HeartbeatPulse {
   private readonly running = new Map<string, Map<string, ClaimedRef>>();
@@ -36,7 +37,7 @@ export class HeartbeatPulse {
       const list = this.running.get(runId);
       list?.delete(key);
       if (list && list.size === 0) this.running.delete(runId);
-      if (this.running.size === 0) this.stop();
+      // The timer stays until the invocation closes: a chain would otherwise create one per hop.
     };
   }
 

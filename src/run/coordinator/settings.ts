@@ -11,8 +11,8 @@ export interface CoordinatorSettings {
   outboxRetryMs: number;
   /**
    * While commands wait in the outbox the alarm is armed no later than this long after they were
-   * written (10 × `OUTBOX_RETRY_MS`, at least 1 s): a drainer that dies mid-delivery (an
-   * eviction, a restart) leaves them to the alarm, never stranded.
+   * written (the dispatch lease, `DISPATCH_LEASE_MS`, which queued attempts arm anyway): a drainer
+   * that dies mid-delivery (an eviction, a restart) leaves them to the alarm, never stranded.
    */
   outboxLeaseMs: number;
   /** `ARTIFACT_CACHE_BYTES`: artifact contents the coordinator keeps in memory. */
@@ -21,15 +21,16 @@ export interface CoordinatorSettings {
 
 export function coordinatorSettings(env: Env): CoordinatorSettings {
   const d = DEFAULT_MACHINE_CONFIG;
+  const dispatchLeaseMs = numberVar(env.DISPATCH_LEASE_MS, d.dispatchLeaseMs);
   return {
     machine: {
-      dispatchLeaseMs: numberVar(env.DISPATCH_LEASE_MS, d.dispatchLeaseMs),
+      dispatchLeaseMs,
       leaseMarginMs: numberVar(env.LEASE_MARGIN_MS, d.leaseMarginMs),
       maxLostAttempts: numberVar(env.MAX_LOST_ATTEMPTS, d.maxLostAttempts),
       heartbeatTimeoutMs: numberVar(env.HEARTBEAT_TIMEOUT_MS, d.heartbeatTimeoutMs),
     },
     outboxRetryMs: numberVar(env.OUTBOX_RETRY_MS, DEFAULT_OUTBOX_RETRY_MS),
-    outboxLeaseMs: Math.max(1_000, 10 * numberVar(env.OUTBOX_RETRY_MS, DEFAULT_OUTBOX_RETRY_MS)),
+    outboxLeaseMs: dispatchLeaseMs,
     artifactCacheBytes: numberVar(env.ARTIFACT_CACHE_BYTES, DEFAULT_ARTIFACT_CACHE_BYTES),
   };
 }

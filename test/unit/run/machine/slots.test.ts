@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { validateDagSpec } from "../../../src/dag/validate";
-import { transition } from "../../../src/run/machine";
-import { EMPTY, keys, Sim, SQL, viewEffects } from "./harness";
+import { validateDagSpec } from "../../../../src/dag/validate";
+import { transition } from "../../../../src/run/machine";
+import { EMPTY, keys, Sim, SQL, viewEffects } from "../harness";
 
 /**
  * Run concurrency (`maxActiveTasks`, Airflow's `max_active_tasks`): at most N
