@@ -300,7 +300,7 @@ export function historyStatements(d1: D1Database, records: HistoryRecord[], now:
   });
 }
 
-export async function writeHistory(d1: D1Database, records: HistoryRecord[], now: number): Promise<void> {
-  const stmts = historyStatements(d1, records, now);
+export async function writeHistory(d1: D1Database, records: HistoryRecord[], now: number, extra: D1PreparedStatement[] = []): Promise<void> {
+  const stmts = [...historyStatements(d1, records, now), ...extra];
   if (stmts.length > 0) await d1.batch(stmts);
 }

@@ -5,9 +5,13 @@ import { runEvents } from "./schema";
 /** A run-end event as the catalog stores it. */
 export type RunEventRow = typeof runEvents.$inferSelect;
 
-/** Records one run-end event; a repeat of the same event id changes nothing (delivery is at least once). */
-export async function insertRunEvent(d1: D1Database, row: typeof runEvents.$inferInsert): Promise<void> {
-  await drizzle(d1).insert(runEvents).values(row).onConflictDoNothing({ target: runEvents.eventId });
+/**
+ * The statement that records one run-end event, for a D1 batch (the history writer's); a repeat of
+ * the same event id changes nothing (delivery is at least once).
+ */
+export function runEventStatement(d1: D1Database, row: typeof runEvents.$inferInsert): D1PreparedStatement {
+  const q = drizzle(d1).insert(runEvents).values(row).onConflictDoNothing({ target: runEvents.eventId }).toSQL();
+  return d1.prepare(q.sql).bind(...q.params);
 }
 
 /** The run-end events of one run, oldest first. */

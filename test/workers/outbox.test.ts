@@ -121,7 +121,7 @@ describe("outbox", () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ eventId: `${runId}:1`, dagId: "ob_ended", status: "success", datasetsJson: JSON.stringify(["d1://orders"]) });
     // Delivered at least once: the same event again is a no-op.
-    await recordRunEnded(env, {
+    await recordRunEnded({ catalog: env.CATALOG, flushWith: async (statements) => void (await env.CATALOG.batch(statements)) }, {
       type: "RunEnded",
       eventId: `${runId}:1`,
       runId,
@@ -135,6 +135,37 @@ describe("outbox", () => {
       datasetsWritten: [],
     });
     expect(await runEventsOf(env.CATALOG, runId)).toHaveLength(1);
+  });
+
+  it("RunEnded shares the run's final history batch: one D1 call holds the run's row and its run event", async () => {
+    const sqlOf = new WeakMap<object, string>();
+    const realPrepare = env.CATALOG.prepare.bind(env.CATALOG);
+    const prepare = vi.spyOn(env.CATALOG, "prepare").mockImplementation((query: string) => {
+      const stmt = realPrepare(query);
+      sqlOf.set(stmt, query);
+      // A bound statement is a new object: remember its SQL too.
+      const bind = stmt.bind.bind(stmt);
+      stmt.bind = (...values: unknown[]) => {
+        const bound = bind(...values);
+        sqlOf.set(bound, query);
+        return bound;
+      };
+      return stmt;
+    });
+    cleanups.push(() => prepare.mockRestore());
+    const batches: string[][] = [];
+    const realBatch = env.CATALOG.batch.bind(env.CATALOG);
+    const batch = vi.spyOn(env.CATALOG, "batch").mockImplementation(async (statements) => {
+      batches.push(statements.map((st) => sqlOf.get(st) ?? "?"));
+      return realBatch(statements);
+    });
+    cleanups.push(() => batch.mockRestore());
+    await registerDag("ob_one_call", { tasks: { a: { type: "empty" }, b: { type: "empty", dependsOn: ["a"] } } });
+    const { runId } = await trigger("ob_one_call");
+    await waitFor(async () => ((await runEventsOf(env.CATALOG, runId)).length > 0 ? true : undefined), "the run-end event");
+    const withEvent = batches.filter((b) => b.some((q) => q.includes("run_events")));
+    expect(withEvent).toHaveLength(1);
+    expect(withEvent[0]?.some((q) => q.includes('"runs"'))).toBe(true);
   });
 });
 

@@ -39,6 +39,8 @@ export class HistoryWriter {
   /** Rows marked pending, by key ('#run' for the run row), in the order they were marked (= sequence order). */
   private readonly pending = new Map<string, number>();
   private flushing: Promise<void> | undefined;
+  /** Statements of other writers waiting to share the next D1 batch (`flushWith`). */
+  private extras: Array<{ statements: D1PreparedStatement[]; settle: (err?: unknown) => void }> = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** Settles the promise handed to `waitUntil` for the planned flush (also when `flushNow` replaces it). */
   private settlePlanned: (() => void) | undefined;
@@ -109,6 +111,19 @@ export class HistoryWriter {
     }
   }
 
+  /**
+   * Writes `statements` in the same D1 batch as the next flush (now), so a run's end costs one D1
+   * call for its history and its `run_events` row together; resolves once that batch committed,
+   * rejects if it failed (the caller retries: the outbox does).
+   */
+  flushWith(statements: D1PreparedStatement[]): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.extras.push({ statements, settle: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
+    void this.flushNow();
+    return done;
+  }
+
   /** Rows changed but not yet in the catalog. */
   pendingCount(): number {
     return this.pending.size;
@@ -136,6 +151,7 @@ export class HistoryWriter {
       const state = this.host.run();
       if (!state) return;
       if (written >= FLUSH_STATEMENTS_PER_INVOCATION) {
+        this.settleExtras(this.extras.splice(0), new Error("catalog flush continues in the next invocation"));
         await this.host.armAlarm(Date.now() + 10);
         return;
       }
@@ -146,15 +162,18 @@ export class HistoryWriter {
         if (rows.length === FLUSH_BATCH) break;
         rows.push({ key, pending });
       }
-      if (rows.length === 0) return;
+      const extras = this.extras.splice(0);
+      if (rows.length === 0 && extras.length === 0) return;
       const records = this.records(state, rows);
       try {
-        await writeHistory(this.host.catalog, records, Date.now());
+        await writeHistory(this.host.catalog, records, Date.now(), extras.flatMap((e) => e.statements));
       } catch (err) {
         console.error("catalog write failed; rows stay pending", err);
+        this.settleExtras(extras, err);
         await this.host.armAlarm(Date.now() + RETRY_LATER_MS);
         return;
       }
+      this.settleExtras(extras);
       written += records.length;
       // Sequence numbers are unique and were taken in order: everything up to the last one written is done.
       const upTo = rows[rows.length - 1]?.pending ?? 0;
@@ -164,6 +183,10 @@ export class HistoryWriter {
       this.host.sql.exec("UPDATE tasks SET pending = 0 WHERE pending > 0 AND pending <= ?", upTo);
       if (rows.length === FLUSH_BATCH) this.again = true;
     } while (this.again);
+  }
+
+  private settleExtras(extras: Array<{ settle: (err?: unknown) => void }>, err?: unknown): void {
+    for (const e of extras) e.settle(err ?? undefined);
   }
 
   private records(state: RunState, rows: Array<{ key: string }>): HistoryRecord[] {

@@ -304,7 +304,7 @@ export class RunCoordinator extends DurableObject<Env> {
       env: this.env,
       runId: this.loaded().state.run.runId,
       alerts: this.alerts,
-      runEnded: (event) => recordRunEnded(this.env, event),
+      runEnded: (event) => recordRunEnded({ catalog: this.env.CATALOG, flushWith: (s) => this.history.flushWith(s) }, event),
     };
   }
 

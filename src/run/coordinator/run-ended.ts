@@ -1,24 +1,34 @@
-import { insertRunEvent } from "../../db/run-events";
+import { runEventStatement } from "../../db/run-events";
 import type { RunEnded } from "../machine";
+
+/** What a `RunEnded` consumer may use: the catalog, and the run's history writer to share its batch. */
+export interface RunEndedHost {
+  catalog: D1Database;
+  /** Writes statements in the same D1 batch as the run's next history flush. */
+  flushWith: (statements: D1PreparedStatement[]) => Promise<void>;
+}
 
 /**
  * The consumers of a run's `RunEnded` command. Today: the catalog's run-event
- * log (`run_events`), keyed by the event id so a repeated delivery is a no-op.
- * Cross-run features (per-DAG `maxActiveRuns`, upstream and dataset triggers,
- * OpenLineage export) subscribe here.
+ * log (`run_events`), keyed by the event id so a repeated delivery is a no-op,
+ * written in the same D1 batch as the run's final history (one D1 call for a
+ * run's end, not two). Cross-run features (per-DAG `maxActiveRuns`, upstream
+ * and dataset triggers, OpenLineage export) subscribe here.
  */
-export async function recordRunEnded(env: Env, event: RunEnded): Promise<void> {
-  await insertRunEvent(env.CATALOG, {
-    eventId: event.eventId,
-    runId: event.runId,
-    dagId: event.dagId,
-    dagVersion: event.dagVersion,
-    status: event.status,
-    logicalDate: event.logicalDate,
-    triggerJson: JSON.stringify(event.trigger),
-    datasetsJson: JSON.stringify(event.datasetsWritten),
-    startedAt: event.startedAt,
-    endedAt: event.endedAt,
-    recordedAt: Date.now(),
-  });
+export async function recordRunEnded(host: RunEndedHost, event: RunEnded): Promise<void> {
+  await host.flushWith([
+    runEventStatement(host.catalog, {
+      eventId: event.eventId,
+      runId: event.runId,
+      dagId: event.dagId,
+      dagVersion: event.dagVersion,
+      status: event.status,
+      logicalDate: event.logicalDate,
+      triggerJson: JSON.stringify(event.trigger),
+      datasetsJson: JSON.stringify(event.datasetsWritten),
+      startedAt: event.startedAt,
+      endedAt: event.endedAt,
+      recordedAt: Date.now(),
+    }),
+  ]);
 }
