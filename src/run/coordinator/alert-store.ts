@@ -9,31 +9,53 @@ export const AlertRecordSchema = AlertRequestSchema.extend({
 });
 export type AlertRecord = z.infer<typeof AlertRecordSchema>;
 
-/** The run's failure alerts and their delivery state (table `alerts`), shown in the run's view. */
+/**
+ * The run's failure alerts and their delivery state (table `alerts`), shown in the run's view. The
+ * table is created with the run's first alert: most runs never alert, and every table a new run's
+ * object creates is a cost of starting a run.
+ */
 export class AlertStore {
+  /** Whether the table exists (undefined: not looked yet). */
+  private ready: boolean | undefined;
+
   constructor(private readonly sql: SqlStorage) {}
 
   static readonly DDL = "CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, v TEXT NOT NULL)";
 
   get(alertId: string): AlertRecord | undefined {
+    if (!this.exists()) return undefined;
     const row = this.sql.exec<{ v: string }>("SELECT v FROM alerts WHERE id = ?", alertId).toArray()[0];
     return row ? parseRecord(row.v) : undefined;
   }
 
   /** Records an alert when it is issued (kept if it exists: the id names one failure). */
   add(record: AlertRecord): void {
+    this.create();
     this.sql.exec("INSERT OR IGNORE INTO alerts (id, v) VALUES (?, ?)", record.alertId, JSON.stringify(record));
   }
 
   put(record: AlertRecord): void {
+    this.create();
     this.sql.exec("INSERT OR REPLACE INTO alerts (id, v) VALUES (?, ?)", record.alertId, JSON.stringify(record));
   }
 
   all(): AlertRecord[] {
+    if (!this.exists()) return [];
     return this.sql
       .exec<{ v: string }>("SELECT v FROM alerts ORDER BY rowid")
       .toArray()
       .map((r) => parseRecord(r.v));
+  }
+
+  private exists(): boolean {
+    this.ready ??= this.sql.exec("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'alerts'").toArray().length > 0;
+    return this.ready;
+  }
+
+  private create(): void {
+    if (this.ready) return;
+    this.sql.exec(AlertStore.DDL);
+    this.ready = true;
   }
 }
 

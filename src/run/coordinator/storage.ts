@@ -21,9 +21,10 @@ export interface StoredRun {
 
 /**
  * The coordinator's SQLite tables and their versions: `meta` (run header,
- * spec, schema version), `tasks` (one row per task instance), `alerts`,
- * `outbox`. Each row written for the catalog carries a `pending` sequence
- * number (0 = written to D1), set in the same statement.
+ * spec, schema version), `tasks` (one row per task instance), `outbox`, and
+ * `alerts` (created with the run's first alert, alert-store.ts). Each row
+ * written for the catalog carries a `pending` sequence number (0 = written to
+ * D1), set in the same statement.
  */
 export class RunStorage {
   constructor(private readonly sql: SqlStorage) {}
@@ -38,7 +39,6 @@ export class RunStorage {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL, pending INTEGER NOT NULL DEFAULT 0);
       CREATE TABLE IF NOT EXISTS tasks (key TEXT PRIMARY KEY, v TEXT NOT NULL, pending INTEGER NOT NULL DEFAULT 0);
-      ${AlertStore.DDL};
       ${Outbox.DDL};
     `);
     // No index on `pending`: a flush scanning the rows (every CATALOG_FLUSH_MS) costs less than
