@@ -385,6 +385,52 @@ describe("duplicate and lost deliveries", () => {
     expect((await attemptsOf(runId)).map((a) => [a.taskId, a.attempt, a.status])).toEqual([["post", 1, "success"]]);
   });
 
+  it("a grant survives an eviction: after the coordinator reloads, a second claim is still refused and the first worker's report is accepted", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const http = mockHttp(async () => {
+      await gate;
+      return Response.json({ charged: true });
+    });
+    cleanups.push(http.restore);
+    // No heartbeat may rewrite the task rows before the eviction: only the grants row knows them.
+    const beats = vi.spyOn(RunCoordinator.prototype, "heartbeat").mockResolvedValue({ ignored: [] });
+    cleanups.push(() => beats.mockRestore());
+    await registerDag("grant_evicted", {
+      tasks: {
+        a: { type: "http", request: { method: "POST", url: "https://mock.test/charge" } },
+        b: { type: "http", request: { method: "POST", url: "https://mock.test/charge" } },
+      },
+    });
+    const { runId } = await trigger("grant_evicted");
+    const messages = q.pending.splice(0);
+    expect(messages.map((m) => m.taskKey).sort()).toEqual(["a", "b"]);
+    const running = q.deliver({ bodies: messages }); // one claim grants both (stored as one grants row)
+    for (let i = 0; i < 100 && http.calls.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(http.calls).toHaveLength(2);
+    await evictDurableObject(stubFor(runId));
+    // The reloaded object knows both grants: copies of the messages are refused, nothing runs again.
+    const copies = await q.deliver({ bodies: messages });
+    expect(copies.retryMessages).toHaveLength(2);
+    expect(http.calls).toHaveLength(2);
+    const view = (await api(`/api/runs/${runId}`)).body;
+    expect(view.tasks.map((t: any) => [t.taskId, t.status, t.attempts])).toEqual([
+      ["a", "running", 1],
+      ["b", "running", 1],
+    ]);
+    release();
+    await running;
+    const run = await waitForRun(runId);
+    expect(run.status).toBe("success");
+    expect((await attemptsOf(runId)).map((a) => [a.taskId, a.attempt, a.status, a.via])).toEqual([
+      ["a", 1, "success", "queue"],
+      ["b", 1, "success", "queue"],
+    ]);
+    expect(http.calls).toHaveLength(2);
+  });
+
   it("re-sends a queued attempt whose message was lost (a restarted local queue), same attempt number", async () => {
     const q = manualQueue();
     cleanups.push(q.restore);

@@ -337,11 +337,17 @@ export class RunCoordinator extends DurableObject<Env> {
       else list.push(a);
       fx.changes.tasks.add(a.taskKey);
     }
-    for (const key of fx.changes.tasks) {
-      const t = state.tasks.get(key);
-      if (!t) this.storage.deleteTask(key);
-      else this.storage.writeTask(t, history ? this.history.mark(key) : undefined);
+    if (fx.changes.grantsOnly) {
+      // Grants of queued attempts: one row for the whole claim (folded into the task rows on load).
+      this.storage.writeGrants([...fx.changes.tasks].map((key) => state.tasks.get(key)).filter((t): t is TaskInstance => t !== undefined));
+    } else {
+      for (const key of fx.changes.tasks) {
+        const t = state.tasks.get(key);
+        if (!t) this.storage.deleteTask(key);
+        else this.storage.writeTask(t, history ? this.history.mark(key) : undefined);
+      }
     }
+    if (fx.finished !== undefined) this.storage.clearGrants();
     for (const c of fx.commands) if (c.type === "DeliverAlert") this.alerts.add({ ...c.alert, status: "pending", attempts: 0 });
     const added = this.outbox.add(fx.commands, Date.now());
     // ---- end of the block ----

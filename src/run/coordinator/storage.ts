@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { RunHeader, TaskInstance } from "../types";
 import { AlertStore } from "./alert-store";
 import { Outbox } from "./outbox";
@@ -6,10 +7,23 @@ import { StoredTaskSchema, type StoredTask } from "./stored-rows";
 
 /**
  * Version of the coordinator's storage layout, recorded in `meta` as `schema`.
- * 4: the outbox table; task rows may carry a claim token; alerts lost their `sent` flag.
+ * 4: the outbox table; task rows may carry a claim token; alerts lost their `sent` flag; grants of
+ *    queued attempts may sit in `grants` rows until folded into their task rows.
  * 3: meta, tasks (ended attempts in `history`), alerts; parent notification as a meta flag.
  */
 export const STORAGE_VERSION = 4;
+
+/** A grant of a queued attempt as the `grants` rows keep it. */
+const GrantSchema = z.object({
+  key: z.string(),
+  attempt: z.number().int(),
+  claim: z.string(),
+  deadline: z.number(),
+  attemptStartedAt: z.number(),
+  startedAt: z.number(),
+});
+type Grant = z.infer<typeof GrantSchema>;
+const GrantsSchema = z.array(GrantSchema);
 
 /** A run as read back from storage (parsed: nothing half-read). */
 export interface StoredRun {
@@ -27,6 +41,9 @@ export interface StoredRun {
  * D1), set in the same statement.
  */
 export class RunStorage {
+  /** Whether the `grants` table exists (undefined: not looked yet). */
+  private grantsTable: boolean | undefined;
+
   constructor(private readonly sql: SqlStorage) {}
 
   /** True when this object ever started a run (an object that never did stores nothing). */
@@ -91,7 +108,66 @@ export class RunStorage {
       if (!parsed.success) throw new Error(`task row '${r.key}' does not parse: ${parsed.error.message}`);
       tasks.set(r.key, parsed.data);
     }
+    this.foldGrants(tasks);
     return { run, specJson, tasks };
+  }
+
+  /**
+   * Stores grants of queued attempts (a claim of up to a batch of them) as one row instead of a
+   * row per task: the grant must survive a restart (a second claim is refused while its lease is
+   * fresh), and a claim is the one transition the queue path adds per task.
+   */
+  writeGrants(tasks: readonly TaskInstance[]): void {
+    if (tasks.length === 0) return;
+    if (!this.grantsTable) {
+      this.sql.exec("CREATE TABLE IF NOT EXISTS grants (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT NOT NULL)");
+      this.grantsTable = true;
+    }
+    const grants: Grant[] = tasks.map((t) => ({
+      key: t.key,
+      attempt: t.attempt,
+      claim: t.claim ?? "",
+      deadline: t.deadline ?? 0,
+      attemptStartedAt: t.attemptStartedAt ?? 0,
+      startedAt: t.startedAt ?? t.attemptStartedAt ?? 0,
+    }));
+    this.sql.exec("INSERT INTO grants (v) VALUES (?)", JSON.stringify(grants));
+  }
+
+  /** Drops the grant rows (the run ended: every grant is settled in its task row). */
+  clearGrants(): void {
+    // Only this object's own grants can be left (a load folds and drops the earlier ones).
+    if (this.grantsTable) this.sql.exec("DELETE FROM grants");
+  }
+
+  /**
+   * Folds stored grants into the task rows read back: a grant applies while its task row still
+   * holds that attempt as queued (a later write of the row supersedes it). The folded rows are
+   * written back and the grant rows dropped, so they are read once.
+   */
+  private foldGrants(tasks: Map<string, StoredTask>): void {
+    if (!this.hasGrants()) return;
+    for (const r of this.sql.exec<{ v: string }>("SELECT v FROM grants ORDER BY id").toArray()) {
+      const parsed = GrantsSchema.safeParse(JSON.parse(r.v));
+      if (!parsed.success) throw new Error(`grant row does not parse: ${parsed.error.message}`);
+      for (const g of parsed.data) {
+        const t = tasks.get(g.key);
+        if (!t || t.attempt !== g.attempt || t.status !== "queued") continue;
+        t.status = "running";
+        t.via = "queue";
+        t.claim = g.claim;
+        t.deadline = g.deadline;
+        t.attemptStartedAt = g.attemptStartedAt;
+        t.startedAt ??= g.startedAt;
+        this.writeTask(t);
+      }
+    }
+    this.sql.exec("DELETE FROM grants");
+  }
+
+  private hasGrants(): boolean {
+    this.grantsTable ??= this.sql.exec("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'grants'").toArray().length > 0;
+    return this.grantsTable;
   }
 
   /** Writes the run header, marked for the catalog with `pending`. */

@@ -48,6 +48,7 @@ export function claim(tx: Tx, refs: WorkRef[]): void {
   // A grant moves the attempt from queued to running with its lease: stored at once (one execution
   // per grant survives a restart), but not worth a catalog write of its own; the report's is enough.
   fx.changes.history = false;
+  fx.changes.grantsOnly = true;
   for (const ref of refs) {
     const t = tx.state.tasks.get(ref.taskKey);
     let reason = refuseReason(tx.state, t, ref);

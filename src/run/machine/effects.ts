@@ -25,8 +25,13 @@ export interface Effects {
     tasks: Set<string>;
     run: boolean;
     attempts: AttemptRecord[];
-    /** False when only leases moved (heartbeats): rows are written but nothing new goes to history. */
+    /** False when only leases moved (heartbeats, claims): rows are written but nothing new goes to history. */
     history: boolean;
+    /**
+     * True when every changed task is a grant of a queued attempt (AttemptsClaimed): the adapter may
+     * store the grants in one row instead of one row per task (they are folded into the task rows on load).
+     */
+    grantsOnly: boolean;
   };
   /** Commands for the outbox, in order. */
   commands: Command[];
@@ -47,7 +52,7 @@ export interface Effects {
 
 export function emptyEffects(): Effects {
   return {
-    changes: { tasks: new Set(), run: false, attempts: [], history: true },
+    changes: { tasks: new Set(), run: false, attempts: [], history: true, grantsOnly: false },
     commands: [],
     reply: { granted: [], refused: [], ignored: [], handBack: [] },
     finished: undefined,
