@@ -53,13 +53,13 @@ export class ContinuationBudget {
   ) {
     const configured = Number(env.CONTINUATION_MIN);
     this.minCapacity = Number.isInteger(configured) && configured >= 0 ? configured : DEFAULT_CONTINUATION_MIN;
-    this.heartbeats = new HeartbeatPulse(env, numberVar(env.HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS) || DEFAULT_HEARTBEAT_MS);
+    this.heartbeats = new HeartbeatPulse(env, this.timeouts, numberVar(env.HEARTBEAT_MS, DEFAULT_HEARTBEAT_MS) || DEFAULT_HEARTBEAT_MS);
   }
 
   /** The invocation is done: no attempt of it is left to time out or to heartbeat. */
   close(): void {
-    this.timeouts.close();
     this.heartbeats.close();
+    this.timeouts.close();
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { TimeoutWatch } from "../tasks/timeouts";
 import { coordinatorFor } from "./client";
 import type { ClaimedRef } from "./types";
 
@@ -8,18 +9,20 @@ export const DEFAULT_HEARTBEAT_MS = 10_000;
  * One invocation's heartbeats: while it runs attempts, it tells each run's
  * coordinator every `HEARTBEAT_MS` which of them are still running, in one
  * RPC per run, so a lease can be short (`HEARTBEAT_TIMEOUT_MS`) and a worker
- * that died is noticed within it, not after the task's whole timeout. One
- * timer per invocation, armed with its first attempt and kept until it
- * closes; a beat with nothing running sends nothing, so an attempt that ends
- * within one period costs no RPC at all.
+ * that died is noticed within it, not after the task's whole timeout. The
+ * beats ride on the invocation's timeout watch (its one timer), so they add
+ * no timer where an attempt's own timeout is due no earlier; a beat with
+ * nothing running sends nothing and schedules no next one, so an attempt
+ * that ends within one period costs no RPC at all.
  */
 export class HeartbeatPulse {
   private readonly running = new Map<string, Map<string, ClaimedRef>>();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private scheduled = false;
   private closed = false;
 
   constructor(
     private readonly env: Env,
+    private readonly watch: TimeoutWatch,
     private readonly intervalMs: number = DEFAULT_HEARTBEAT_MS,
   ) {}
 
@@ -32,24 +35,28 @@ export class HeartbeatPulse {
       this.running.set(runId, refs);
     }
     refs.set(key, ref);
-    if (this.timer === undefined && !this.closed) this.timer = setInterval(() => this.beat(), this.intervalMs);
+    this.schedule();
     return () => {
       const list = this.running.get(runId);
       list?.delete(key);
       if (list && list.size === 0) this.running.delete(runId);
-      // The timer stays until the invocation closes: a chain would otherwise create one per hop.
     };
   }
 
-  /** The invocation is done: no timer is left behind. */
+  /** The invocation is done: no beat follows (its timeout watch closes with it). */
   close(): void {
     this.closed = true;
-    this.stop();
   }
 
-  private stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+  private schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    this.watch.add(Date.now() + this.intervalMs, () => {
+      this.scheduled = false;
+      if (this.closed || this.running.size === 0) return;
+      this.beat();
+      this.schedule();
+    });
   }
 
   private beat(): void {
