@@ -45,6 +45,18 @@ async function startQueued(dagId: string): Promise<{ runId: string }> {
   return { runId: result.run.runId };
 }
 
+/** A mock endpoint whose answers wait until `release()`: a worker stays busy with its attempt. */
+function heldEndpoint() {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const http = mockHttp(async () => {
+    await gate;
+    return Response.json({ charged: true });
+  });
+  cleanups.push(http.restore);
+  return { http, release: () => release() };
+}
+
 async function attemptsOf(runId: string) {
   const { body } = await api(`/api/runs/${runId}/attempts`);
   return body.attempts as any[];
@@ -350,13 +362,7 @@ describe("duplicate and lost deliveries", () => {
   it("a resend while the first worker still runs the attempt is refused: the http task is called once", async () => {
     const q = manualQueue();
     cleanups.push(q.restore);
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    const http = mockHttp(async () => {
-      await gate;
-      return Response.json({ charged: true });
-    });
-    cleanups.push(http.restore);
+    const { http, release } = heldEndpoint();
     await registerDag("resend_running", {
       // The default timeout (300 s) does not fit the trigger's budget: the task starts through the queue.
       tasks: { post: { type: "http", request: { method: "POST", url: "https://mock.test/charge" } } },
@@ -388,13 +394,7 @@ describe("duplicate and lost deliveries", () => {
   it("a grant survives an eviction: after the coordinator reloads, a second claim is still refused and the first worker's report is accepted", async () => {
     const q = manualQueue();
     cleanups.push(q.restore);
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    const http = mockHttp(async () => {
-      await gate;
-      return Response.json({ charged: true });
-    });
-    cleanups.push(http.restore);
+    const { http, release } = heldEndpoint();
     // No heartbeat may rewrite the task rows before the eviction: only the grants row knows them.
     const beats = vi.spyOn(RunCoordinator.prototype, "heartbeat").mockResolvedValue({ ignored: [] });
     cleanups.push(() => beats.mockRestore());
