@@ -113,9 +113,10 @@ export async function runHandedBack(
     while (next.length > 0) {
       const outcomes = await Promise.all(
         next.map(async (o) => {
-          const beating = budget.heartbeats.add(o.runId, { taskKey: o.taskKey, attempt: o.attempt, claim: o.claim });
+          const stop = new AbortController();
+          const beating = budget.heartbeats.add(o.runId, { taskKey: o.taskKey, attempt: o.attempt, claim: o.claim }, () => stop.abort());
           try {
-            return await runAttempt(o, env, budget.timeouts, runs);
+            return await runAttempt(o, env, budget.timeouts, runs, stop.signal);
           } finally {
             beating();
           }

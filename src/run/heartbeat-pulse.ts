@@ -16,7 +16,7 @@ export const DEFAULT_HEARTBEAT_MS = 10_000;
  * that ends within one period costs no RPC at all.
  */
 export class HeartbeatPulse {
-  private readonly running = new Map<string, Map<string, ClaimedRef>>();
+  private readonly running = new Map<string, Map<string, { ref: ClaimedRef; stop?: () => void }>>();
   private scheduled = false;
   private closed = false;
 
@@ -26,15 +26,18 @@ export class HeartbeatPulse {
     private readonly intervalMs: number = DEFAULT_HEARTBEAT_MS,
   ) {}
 
-  /** An attempt of `runId` started running here; the returned function says it ended. */
-  add(runId: string, ref: ClaimedRef): () => void {
+  /**
+   * An attempt of `runId` started running here; the returned function says it ended. `stop` is
+   * called when a heartbeat's answer says the run no longer wants it (cancelled, cleared, lost).
+   */
+  add(runId: string, ref: ClaimedRef, stop?: () => void): () => void {
     const key = `${ref.taskKey}#${ref.attempt}`;
     let refs = this.running.get(runId);
     if (!refs) {
       refs = new Map();
       this.running.set(runId, refs);
     }
-    refs.set(key, ref);
+    refs.set(key, stop === undefined ? { ref } : { ref, stop });
     this.schedule();
     return () => {
       const list = this.running.get(runId);
@@ -63,7 +66,11 @@ export class HeartbeatPulse {
     for (const [runId, refs] of this.running) {
       // A lost heartbeat is only a shorter lease: the next one (or the report) follows.
       coordinatorFor(this.env, runId)
-        .heartbeat([...refs.values()])
+        .heartbeat([...refs.values()].map((r) => r.ref))
+        .then(({ ignored }) => {
+          // The run no longer wants these attempts: stop the work instead of finishing it for nothing.
+          for (const r of ignored) refs.get(`${r.taskKey}#${r.attempt}`)?.stop?.();
+        })
         .catch((err: unknown) => console.error(`run ${runId}: heartbeat failed`, err));
     }
   }

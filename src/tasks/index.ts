@@ -64,6 +64,8 @@ export async function runAttempt(
   env: Env,
   timeouts: TimeoutWatch = new TimeoutWatch(),
   runs?: RunStarter,
+  /** Aborted when the run no longer wants this attempt (its heartbeat was answered "not yours"). */
+  stop?: AbortSignal,
 ): Promise<AttemptOutcome> {
   const ref = { taskKey: order.taskKey, attempt: order.attempt, claim: order.claim };
   const startedAt = Date.now();
@@ -77,6 +79,12 @@ export async function runAttempt(
     controller.abort();
     expire(new TaskFailure(`timed out after ${order.timeoutMs / 1_000} s`, "timeout"));
   });
+  const onStop = (): void => {
+    controller.abort();
+    expire(new TaskFailure("stopped: the run no longer wants this attempt (cancelled, cleared or lost)", "stopped"));
+  };
+  if (stop?.aborted) onStop();
+  else stop?.addEventListener("abort", onStop, { once: true });
   try {
     const work = (async () => {
       const scope = await resolveScope(env, order.scope);
@@ -105,5 +113,6 @@ export async function runAttempt(
     return { ...ref, ok: false, error: toTaskError(err), startedAt, endedAt: Date.now() };
   } finally {
     release();
+    stop?.removeEventListener("abort", onStop);
   }
 }

@@ -91,4 +91,24 @@ describe("heartbeats", () => {
     for (const [refs] of beats.mock.calls.slice(0, 3)) expect((refs as unknown[]).length).toBe(2);
     expect(env.HEARTBEAT_TIMEOUT_MS).toBe("1000");
   });
+
+  it("a cancelled run's attempt is stopped by its worker at the next heartbeat, not run to its end", async () => {
+    const q = manualQueue();
+    cleanups.push(q.restore);
+    await registerDag("hb_cancel", { tasks: { long: { type: "function", function: "sleep", args: { ms: 5_000 } } } });
+    const { runId } = await trigger("hb_cancel");
+    const started = Date.now();
+    const worker = q.deliver(); // claims `long` and sleeps
+    for (let i = 0; i < 100; i++) {
+      if (taskOf((await api(`/api/runs/${runId}`)).body, "long").status === "running") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const cancel = await api(`/api/runs/${runId}/cancel`, { method: "POST" });
+    expect(cancel.status).toBe(200);
+    await worker;
+    // Stopped within a heartbeat or two (HEARTBEAT_MS = 200 in tests), far from the sleep's 5 s.
+    expect(Date.now() - started).toBeLessThan(2_500);
+    const { body } = await api(`/api/runs/${runId}/attempts`);
+    expect(body.attempts.map((a: any) => [a.attempt, a.status])).toEqual([[1, "cancelled"]]);
+  });
 });
