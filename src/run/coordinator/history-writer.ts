@@ -120,7 +120,7 @@ export class HistoryWriter {
     const done = new Promise<void>((resolve, reject) => {
       this.extras.push({ statements, settle: (err) => (err === undefined ? resolve() : reject(err)) });
     });
-    void this.flushNow();
+    this.flushNow().catch((err: unknown) => console.error("catalog flush failed", err));
     return done;
   }
 
