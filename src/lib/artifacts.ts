@@ -66,6 +66,13 @@ export async function resolveOutput(bucket: R2Bucket, value: unknown): Promise<u
   return value;
 }
 
+/** The artifact references an output holds (itself, or inside a mapped task's list). */
+export function artifactRefsIn(output: unknown): ArtifactRef[] {
+  if (isArtifactRef(output)) return [output];
+  if (Array.isArray(output)) return output.filter(isArtifactRef);
+  return [];
+}
+
 /** True when an output (or a mapped list of outputs) holds an artifact reference. */
 export function hasArtifactRef(value: unknown): boolean {
   return isArtifactRef(value) || (Array.isArray(value) && value.some(isArtifactRef));

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AlertRequestSchema } from "../machine/commands";
+import { tableExists } from "./table-exists";
 
 /** A failure alert as the run keeps it: what was sent, and how its delivery went. */
 export const AlertRecordSchema = AlertRequestSchema.extend({
@@ -48,7 +49,7 @@ export class AlertStore {
   }
 
   private exists(): boolean {
-    this.ready ??= this.sql.exec("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'alerts'").toArray().length > 0;
+    this.ready ??= tableExists(this.sql, "alerts");
     return this.ready;
   }
 

@@ -1,4 +1,5 @@
 import { writeHistory, type HistoryRecord } from "../../db/catalog";
+import { numberVar } from "../../lib/vars";
 import type { RunState } from "../types";
 import type { StoredTask } from "./stored-rows";
 
@@ -130,9 +131,7 @@ export class HistoryWriter {
   }
 
   private delay(): number {
-    const raw = this.host.delayMs;
-    const delay = Number(raw);
-    return raw !== undefined && raw !== "" && Number.isFinite(delay) && delay >= 0 ? delay : DEFAULT_FLUSH_DELAY_MS;
+    return numberVar(this.host.delayMs, DEFAULT_FLUSH_DELAY_MS);
   }
 
   private start(): Promise<void> {

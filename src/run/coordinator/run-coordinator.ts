@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { storedPlan } from "../../dag/compiled";
 import type { PlannedTask } from "../../dag/plan";
-import { artifactKey, hasArtifactRef, inlineLimit, isArtifactRef, offloadOutput, type ArtifactRef } from "../../lib/artifacts";
+import { artifactKey, artifactRefsIn, hasArtifactRef, inlineLimit, isArtifactRef, offloadOutput, type ArtifactRef } from "../../lib/artifacts";
 import {
   activate,
   createRun,
@@ -278,14 +278,14 @@ export class RunCoordinator extends DurableObject<Env> {
   /**
    * Loads the artifacts the coordinator's expressions may read in the coming transition: outputs
    * read by an expression of a task not yet finished, already stored or just reported. Nothing
-   * else is loaded, and what no unfinished task reads any more is dropped.
+   * else is loaded.
    */
   private async loadArtifactsFor(reported: ReadonlyArray<readonly [string, unknown]>): Promise<void> {
     const run = this.run;
     if (!run || this.exprReaders.length === 0) return;
     const needed = this.neededRefs(run);
-    for (const [key, output] of reported) if (this.exprRead.has(key)) needed.push(...refsIn(output));
-    this.artifacts.retainOnly(new Set(needed.map((r) => r.$artifact)));
+    for (const [key, output] of reported) if (this.exprRead.has(key)) needed.push(...artifactRefsIn(output));
+    // (What no unfinished task reads any more is dropped after each transition, in `apply`.)
     if (needed.length > 0) await this.artifacts.ensure(needed);
   }
 
@@ -294,7 +294,7 @@ export class RunCoordinator extends DurableObject<Env> {
     for (const p of this.exprReaders) {
       const t = run.state.tasks.get(p.id);
       if (!t || isTerminalTask(t.status)) continue;
-      for (const id of p.exprReads) refs.push(...refsIn(run.state.tasks.get(id)?.output));
+      for (const id of p.exprReads) refs.push(...artifactRefsIn(run.state.tasks.get(id)?.output));
     }
     return refs;
   }
@@ -420,11 +420,4 @@ export class RunCoordinator extends DurableObject<Env> {
     this.outbox.load();
     this.history.resume();
   }
-}
-
-/** The artifact references an output holds (itself, or inside a mapped task's list). */
-function refsIn(output: unknown): ArtifactRef[] {
-  if (isArtifactRef(output)) return [output];
-  if (Array.isArray(output)) return output.filter(isArtifactRef);
-  return [];
 }

@@ -4,6 +4,7 @@ import { AlertStore } from "./alert-store";
 import { Outbox } from "./outbox";
 import { RunHeaderSchema } from "../state-schemas";
 import { StoredTaskSchema, type StoredTask } from "./stored-rows";
+import { tableExists } from "./table-exists";
 
 /**
  * Version of the coordinator's storage layout, recorded in `meta` as `schema`.
@@ -48,7 +49,7 @@ export class RunStorage {
 
   /** True when this object ever started a run (an object that never did stores nothing). */
   exists(): boolean {
-    return this.sql.exec("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length > 0;
+    return tableExists(this.sql, "meta");
   }
 
   /** Creates the tables of the current version (a new run). */
@@ -166,7 +167,7 @@ export class RunStorage {
   }
 
   private hasGrants(): boolean {
-    this.grantsTable ??= this.sql.exec("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'grants'").toArray().length > 0;
+    this.grantsTable ??= tableExists(this.sql, "grants");
     return this.grantsTable;
   }
 
