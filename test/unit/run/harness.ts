@@ -53,6 +53,8 @@ export interface SimOptions {
   dag?: Record<string, unknown>;
   /** What the trigger offers to run itself (default: nothing, every root task is queued). */
   offer?: Offer;
+  /** Created `queued` (its DAG at maxActiveRuns): nothing runs until `RunReleased`. */
+  queued?: boolean;
 }
 
 /**
@@ -134,6 +136,7 @@ export class Sim {
       this.plan,
       this.ctx,
       options.offer,
+      { queued: options.queued === true },
     );
     this.run = run;
     this.state = run.state;
