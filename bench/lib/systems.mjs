@@ -156,6 +156,18 @@ function switchyardSystem(continuation, baseRef) {
           return dagId;
         },
         start: async (dagId) => (await call("POST", `${inst.url}/api/dags/${dagId}/runs`, {}, auth)).runId,
+        // Backfills (control tasks only: what is measured is creating and tracking runs, not running tasks).
+        ...(mode === "control"
+          ? {
+              async backfill(dagId, dates) {
+                const to = new Date(Date.now() - 86_400_000);
+                const from = new Date(to.getTime() - (dates - 1) * 86_400_000);
+                const day = (d) => d.toISOString().slice(0, 10);
+                return (await call("POST", `${inst.url}/api/dags/${dagId}/backfills`, { from: day(from), to: day(to), reprocess: "all", maxActiveRuns: dates }, auth)).backfillId;
+              },
+              backfillStatus: (id) => call("GET", `${inst.url}/api/backfills/${id}`, undefined, auth),
+            }
+          : {}),
         async status(id) {
           const s = await call("GET", `${inst.url}/api/runs/${id}?tasks=false`, undefined, auth);
           const done = s.status === "success" || s.status === "failed" || s.status === "cancelled";

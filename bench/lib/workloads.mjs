@@ -20,16 +20,19 @@ export function workloads(quick) {
   const fanN = q ? 100 : 1000;
   const diamondRuns = q ? 5 : 50;
   const runsN = q ? 20 : 200;
+  const backfillN = q ? 50 : 1000;
   return [
     { key: "chain", label: `chain-${chainN}`, kind: "single", dag: chain(chainN), tasks: chainN, pollMs: 5 },
     { key: "fanout", label: `fanout-${fanN}`, kind: "single", dag: fanout(fanN), tasks: fanN + 2, pollMs: 20, rss: true },
     { key: "diamond", label: `diamond-x${diamondRuns}`, kind: "sequence", dag: diamondDag(), runs: diamondRuns, pollMs: 5 },
     // 5-task chain a -> b -> c -> d -> e, N runs started at once
     { key: "runs", label: `runs-${runsN}`, kind: "concurrent", dag: { names: ["a", "b", "c", "d", "e"], deps: [[], [0], [1], [2], [3]] }, runs: runsN, pollMs: 100 },
+    // Switchyard only (a series whose client can backfill): a backfill over N daily dates of a one-task DAG.
+    { key: "backfill", label: `backfill-${backfillN}`, kind: "backfill", dag: { names: ["a"], deps: [[]] }, dates: backfillN, pollMs: 20 },
   ];
 }
 
-export const WORKLOAD_ALIASES = { "chain-100": "chain", "fanout-1000": "fanout", "runs-200": "runs", chain: "chain", fanout: "fanout", diamond: "diamond", runs: "runs" };
+export const WORKLOAD_ALIASES = { "chain-100": "chain", "fanout-1000": "fanout", "runs-200": "runs", "backfill-1000": "backfill", chain: "chain", fanout: "fanout", diamond: "diamond", runs: "runs", backfill: "backfill" };
 
 class RunFailed extends Error {}
 
@@ -122,6 +125,25 @@ export async function runWorkload(w, inst, client, { timeoutMs }) {
 }
 
 async function measure(w, inst, client, handle, timeoutMs, counter) {
+  if (w.kind === "backfill") {
+    // The answer (every date planned), then until every date's run exists (created as capacity allows:
+    // the backfill's maxActiveRuns is the number of dates), then until every run ended.
+    const t0 = performance.now();
+    const id = await client.backfill(handle, w.dates);
+    const answered = performance.now() - t0;
+    let created;
+    for (;;) {
+      const b = await client.backfillStatus(id);
+      if (created === undefined && (b.counts.pending ?? 0) === 0) created = performance.now() - t0;
+      if (b.status !== "running") {
+        if (b.status !== "success") throw new RunFailed(`backfill ${id} ended ${b.status}: ${JSON.stringify(b.counts)}`);
+        const done = performance.now() - t0;
+        return { dates: w.dates, answer_ms: answered, created_ms: created ?? done, created_per_s: (w.dates / (created ?? done)) * 1000, done_ms: done, done_per_s: (w.dates / done) * 1000 };
+      }
+      if (performance.now() - t0 > timeoutMs) throw new RunFailed(`backfill ${id} still running after ${timeoutMs} ms: ${JSON.stringify(b.counts)}`);
+      await sleep(w.pollMs);
+    }
+  }
 
   if (w.kind === "single") {
     const sampler = w.rss ? await rssSampler(inst.pid, 50) : null;

@@ -72,6 +72,11 @@ export class DagCoordinator extends DurableObject<Env> {
   private readonly backfills = new Map<string, Backfill>();
   /** Runs whose coordinator is being told right now (a concurrent wake-up leaves them alone). */
   private readonly telling = new Set<string>();
+  /** Projections to write to the catalog (coalesced: one write per ~50 ms however many runs end). */
+  private readonly dirty = { dag: false, backfills: new Set<string>() };
+  private projecting: Promise<void> | undefined;
+  /** The alarm time as last set (null = none), so a wake-up rarely touches the alarm. */
+  private alarmAt: number | null | undefined;
   /** The spec of the version scheduled runs use (read from the catalog once per version). */
   private spec: { version: number; specJson: string } | undefined;
 
@@ -91,6 +96,7 @@ export class DagCoordinator extends DurableObject<Env> {
     if (!latest) return null;
     this.apply(dagId, latest.version, latest.specJson);
     await this.wake();
+    await this.projected();
     return this.status_();
   }
 
@@ -144,6 +150,7 @@ export class DagCoordinator extends DurableObject<Env> {
     this.dag().paused = true;
     this.store.writeState(this.dag());
     await this.wake();
+    await this.projected();
     return this.status_();
   }
 
@@ -156,6 +163,7 @@ export class DagCoordinator extends DurableObject<Env> {
     this.dag().paused = false;
     this.store.writeState(this.dag());
     await this.wake();
+    await this.projected();
     return this.status_();
   }
 
@@ -228,7 +236,9 @@ export class DagCoordinator extends DurableObject<Env> {
     );
     // The runs start from the alarm, so this answers at once whatever the window's size.
     await this.ctx.storage.setAlarm(now);
-    await this.projectBackfill(backfill);
+    this.alarmAt = now;
+    this.markDirty(backfillId);
+    await this.projected();
     return { ok: true, backfillId, dryRun: false, dates };
   }
 
@@ -261,12 +271,14 @@ export class DagCoordinator extends DurableObject<Env> {
       await Promise.all(
         runs.map((r) => coordinatorFor(this.env, r.runId).cancel(`backfill ${backfillId} cancelled`).catch((err: unknown) => console.error(`cancel ${r.runId}`, err))),
       );
-      await this.projectBackfill(b);
+      this.markDirty(backfillId);
+      await this.projected();
     }
     return this.backfill(backfillId);
   }
 
   override async alarm(): Promise<void> {
+    this.alarmAt = null;
     if (!this.state) return;
     await this.sync(this.state.dagId);
   }
@@ -388,7 +400,7 @@ export class DagCoordinator extends DurableObject<Env> {
     }
     // ---- end of the synchronous block ----
     await Promise.all(todo.map((r) => this.tell(r)));
-    await this.project();
+    this.markDirty();
     await this.armAlarm();
   }
 
@@ -469,7 +481,7 @@ export class DagCoordinator extends DurableObject<Env> {
       b.endedAt = Date.now();
       this.store.writeBackfill(b);
     }
-    await this.projectBackfill(b);
+    this.markDirty(backfillId);
   }
 
   private defaultParams(): Record<string, unknown> {
@@ -526,40 +538,61 @@ export class DagCoordinator extends DurableObject<Env> {
     };
   }
 
-  /** The catalog's copy of the scheduling state (what lists and the minute tick read). */
-  private async project(): Promise<void> {
-    const st = this.dag();
-    const next = this.nextInterval(Date.now());
-    try {
-      await writeDagSchedule(this.env.CATALOG, {
-        dagId: st.dagId,
-        appliedVersion: st.version,
-        schedule: st.scheduling.schedule?.expression ?? null,
-        timezone: st.scheduling.timezone,
-        paused: st.paused ? 1 : 0,
-        nextRunAt: next?.dataIntervalEnd ?? null,
-        nextLogicalDate: next?.logicalDate ?? null,
-        updatedAt: Date.now(),
-      });
-    } catch (err) {
-      // The object's own alarm still runs the schedule; the tick's copy is repaired at the next change.
-      console.error(`DAG ${st.dagId}: writing its schedule to the catalog failed`, err);
-    }
+  /** Marks the catalog's copies to rewrite: the DAG's scheduling state, and a backfill's. */
+  private markDirty(backfillId?: string): void {
+    this.dirty.dag = true;
+    if (backfillId !== undefined) this.dirty.backfills.add(backfillId);
+    this.projecting ??= this.writeProjections().finally(() => {
+      this.projecting = undefined;
+    });
   }
 
-  private async projectBackfill(b: Backfill): Promise<void> {
-    try {
-      await writeBackfill(this.env.CATALOG, {
-        backfillId: b.backfillId,
-        dagId: b.dagId,
-        status: b.status,
-        requestJson: JSON.stringify(b.request),
-        countsJson: JSON.stringify(this.store.counts(b.backfillId)),
-        createdAt: b.createdAt,
-        updatedAt: Date.now(),
-      });
-    } catch (err) {
-      console.error(`backfill ${b.backfillId}: writing it to the catalog failed`, err);
+  /** Waits until what is marked has been written (registration and API answers read the catalog next). */
+  private async projected(): Promise<void> {
+    while (this.projecting) await this.projecting;
+  }
+
+  /**
+   * Writes the catalog's copies (what `GET /api/dags`, the minute tick and the backfill listing read),
+   * at most one D1 batch per 50 ms however many runs end meanwhile. A failed write is logged: the
+   * object's own alarm still runs the schedule, and the next change writes the copies again.
+   */
+  private async writeProjections(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 50));
+    while (this.dirty.dag || this.dirty.backfills.size > 0) {
+      const st = this.dag();
+      const backfillIds = [...this.dirty.backfills];
+      this.dirty.dag = false;
+      this.dirty.backfills.clear();
+      const next = this.nextInterval(Date.now());
+      try {
+        await writeDagSchedule(this.env.CATALOG, {
+          dagId: st.dagId,
+          appliedVersion: st.version,
+          schedule: st.scheduling.schedule?.expression ?? null,
+          timezone: st.scheduling.timezone,
+          paused: st.paused ? 1 : 0,
+          nextRunAt: next?.dataIntervalEnd ?? null,
+          nextLogicalDate: next?.logicalDate ?? null,
+          updatedAt: Date.now(),
+        });
+        for (const id of backfillIds) {
+          const b = this.backfills.get(id);
+          if (!b) continue;
+          await writeBackfill(this.env.CATALOG, {
+            backfillId: b.backfillId,
+            dagId: b.dagId,
+            status: b.status,
+            requestJson: JSON.stringify(b.request),
+            countsJson: JSON.stringify(this.store.counts(b.backfillId)),
+            createdAt: b.createdAt,
+            updatedAt: Date.now(),
+          });
+        }
+      } catch (err) {
+        console.error(`DAG ${st.dagId}: writing its state to the catalog failed`, err);
+        return;
+      }
     }
   }
 
@@ -573,7 +606,10 @@ export class DagCoordinator extends DurableObject<Env> {
     for (const r of this.active.values()) if (r.pending !== undefined) times.push(r.retryAt ?? now);
     if (times.length === 0) return;
     const at = Math.max(now, Math.min(...times));
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at || current < now) await this.ctx.storage.setAlarm(at);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || this.alarmAt > at || this.alarmAt < now) {
+      await this.ctx.storage.setAlarm(at);
+      this.alarmAt = at;
+    }
   }
 }
