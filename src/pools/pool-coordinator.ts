@@ -185,8 +185,9 @@ export class PoolCoordinator extends DurableObject<Env> {
         try {
           held = await coordinatorFor(this.env, runId).poolLeases({ pool: name, refs: leases.map(ref) });
         } catch (err) {
-          // The run did not answer (a transient failure): asked again at the next check, never freed blindly.
+          // The run did not answer (a transient failure): asked again one interval later, never freed blindly.
           console.error(`pool ${name}: checking run ${runId} failed`, err);
+          this.persist(this.book.markChecked(leases.map((l) => l.leaseId), Date.now()));
           return;
         }
         const still = new Set(held.map((r) => leaseId({ runId, ...r })));
