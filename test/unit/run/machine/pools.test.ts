@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { validateDagSpec } from "../../../../src/dag/validate";
-import { holdsPoolLease } from "../../../../src/run/machine";
+import { holdsPoolLease, transition } from "../../../../src/run/machine";
 import { taskView } from "../../../../src/run/view";
 import { EMPTY, keys, Sim, SQL } from "../harness";
 import { ONE_RETRY } from "./fixtures";
@@ -137,6 +137,23 @@ describe("pools in the run machine", () => {
     sim.claim();
     expect(keys(sim.report("p1").dispatch)).toEqual(["p2"]);
     expect(asked(sim)).toEqual([["p1#1"], []]);
+  });
+
+  it("a reloaded run keeps its leases: a task waiting for its pool does not get a run slot, a granted one does", () => {
+    const sim = new Sim({ busy: SQL, p1: POOLED, p2: POOLED }, {}, { dag: { maxActiveTasks: 1 } });
+    sim.poolAnswer("db", ["p2"]);
+    const run = sim.reloaded();
+    const claim = transition(run, { type: "AttemptsClaimed", refs: [{ taskKey: "busy", attempt: 1 }] }, sim.ctx);
+    const t = run.state.tasks.get("busy");
+    const fx = transition(
+      run,
+      { type: "AttemptsFinished", outcomes: [{ taskKey: "busy", attempt: 1, ok: true, claim: claim.reply.granted[0]?.claim ?? t?.claim ?? "" }], capacity: 0 },
+      sim.ctx,
+    );
+    const dispatched = fx.commands.flatMap((c) => (c.type === "DispatchAttempts" ? c.refs.map((r) => r.taskKey) : []));
+    expect(dispatched).toEqual(["p2"]);
+    expect(run.state.tasks.get("p1")?.status).toBe("scheduled");
+    expect(holdsPoolLease(run.state, "db", { taskKey: "p1", attempt: 1 })).toBe(true);
   });
 
   it("each mapped instance asks for its own lease", () => {
