@@ -3,6 +3,7 @@ declare module "node:crypto" {
   interface Hash {
     update(data: string): Hash;
     digest(): Uint8Array;
+    digest(encoding: "hex"): string;
   }
   export function createHash(algorithm: "sha256"): Hash;
   export function timingSafeEqual(a: ArrayBufferView, b: ArrayBufferView): boolean;

@@ -1,6 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { canonicalJson } from "../dag/canonical";
+import { storedSpec } from "../dag/compiled";
+import { dagFor } from "../dags/client";
+import { backfillsOf } from "../db/backfills";
+import { dagScheduling } from "../scheduling/dag-schedule";
+import { upcomingRuns } from "../scheduling/schedule";
+import { backfillListItem } from "./backfills";
 import { DagSpecSchema, IdSchema } from "../dag/spec";
 import { validateDagSpec } from "../dag/validate";
 import { catalog, dagVersion, latestDagVersion, listDags, listRuns, registerDagVersion, storedTrigger } from "../db/catalog";
@@ -15,8 +21,19 @@ const TriggerBodySchema = z
   .object({
     params: z.record(z.string(), z.unknown()).optional(),
     runKey: z.string().min(1).max(256).optional(),
+    /** A date or date-time in the DAG's timezone: the DAG's run of that logical date (one per date). */
+    logicalDate: z.string().min(1).max(40).optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.runKey === undefined || b.logicalDate === undefined, {
+    path: ["runKey"],
+    message: "cannot be combined with logicalDate (a logical date already identifies the run)",
+  });
+
+const ScheduleQuerySchema = z.object({
+  count: z.coerce.number().int().min(1).max(1_000).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+});
 
 const ListRunsQuerySchema = z.object({
   status: z.enum(RUN_STATUSES).optional(),
@@ -54,6 +71,11 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
         dagId: d.dagId,
         version: d.latestVersion,
         description: d.description,
+        schedule: d.schedule ?? null,
+        timezone: d.timezone ?? "UTC",
+        paused: d.paused === 1,
+        nextRunAt: iso(d.nextRunAt),
+        nextLogicalDate: iso(d.nextLogicalDate),
         updatedAt: iso(d.updatedAt),
       })),
     });
@@ -79,6 +101,12 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
       now: Date.now(),
     });
     if ("conflict" in registered) apiError(409, "conflict", "another version was registered at the same time; retry");
+    // The DAG's object applies the version's schedule now; if it cannot, the minute tick will.
+    try {
+      await dagFor(c.env, dagId).sync(dagId);
+    } catch (err) {
+      console.error(`DAG ${dagId}: applying version ${registered.version} to its object failed; the cron tick will`, err);
+    }
     return c.json({ dagId, version: registered.version, created: registered.created }, registered.created ? 201 : 200);
   })
   .get("/:dagId", async (c) => {
@@ -95,8 +123,44 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
       dagId,
       version: row.version,
       createdAt: iso(row.createdAt),
+      ...(await dagFor(c.env, dagId).status(dagId)),
       spec: DagSpecSchema.parse(JSON.parse(row.specJson)),
     });
+  })
+  .post("/:dagId/pause", async (c) => {
+    const dagId = dagIdParam(c.req.param("dagId"));
+    const status = await dagFor(c.env, dagId).pause(dagId);
+    return status ? c.json({ dagId, ...status }) : apiError(404, "not_found", `no DAG '${dagId}'`);
+  })
+  .post("/:dagId/unpause", async (c) => {
+    const dagId = dagIdParam(c.req.param("dagId"));
+    const status = await dagFor(c.env, dagId).unpause(dagId);
+    return status ? c.json({ dagId, ...status }) : apiError(404, "not_found", `no DAG '${dagId}'`);
+  })
+  .get("/:dagId/schedule", async (c) => {
+    const dagId = dagIdParam(c.req.param("dagId"));
+    const q = parseOr400(ScheduleQuerySchema, c.req.query());
+    const row = await latestDagVersion(catalog(c.env.CATALOG), dagId);
+    if (!row) return apiError(404, "not_found", `no DAG '${dagId}'`);
+    const { schedule } = dagScheduling(storedSpec(row.specJson));
+    if (!schedule) return apiError(409, "no_schedule", `DAG '${dagId}' has no schedule`);
+    const from = q.from === undefined ? Date.now() : Date.parse(q.from);
+    return c.json({ dagId, timezone: schedule.timezone, schedule: upcomingRuns(schedule, from, q.count ?? 10) });
+  })
+  .post("/:dagId/backfills", async (c) => {
+    const dagId = dagIdParam(c.req.param("dagId"));
+    const { value } = await readJson(c);
+    const answer = await dagFor(c.env, dagId).createBackfill(dagId, value);
+    if (!answer.ok) {
+      if (answer.status === 404) return apiError(404, "not_found", `no DAG '${dagId}'`);
+      return apiError(400, "invalid_backfill", answer.issues.map((i) => `${i.path}: ${i.message}`).join("; "), answer.issues);
+    }
+    return c.json({ backfillId: answer.backfillId, dagId, dryRun: answer.dryRun, dates: answer.dates }, answer.dryRun ? 200 : 201);
+  })
+  .get("/:dagId/backfills", async (c) => {
+    const dagId = dagIdParam(c.req.param("dagId"));
+    const rows = await backfillsOf(c.env.CATALOG, dagId, 100);
+    return c.json({ backfills: rows.map(backfillListItem) });
   })
   .post("/:dagId/runs", async (c) => {
     const dagId = dagIdParam(c.req.param("dagId"));
@@ -108,6 +172,7 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
       params: body.params ?? {},
       trigger: { type: "api" },
       ...(body.runKey === undefined ? {} : { runKey: body.runKey }),
+      ...(body.logicalDate === undefined ? {} : { logicalDate: body.logicalDate }),
     });
     if (result.kind === "no_dag") return apiError(404, "not_found", `no DAG '${dagId}'`);
     if (result.kind === "invalid_params") {

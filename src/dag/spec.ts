@@ -206,6 +206,20 @@ export const DagSpecSchema = z
      * or running on workers at once; tasks ready beyond it wait as `scheduled`, oldest first.
      */
     maxActiveTasks: z.number().int().min(1).max(10_000).optional(),
+    /**
+     * When scheduled runs start: five-field cron or @hourly/@daily/@weekly/@monthly/@yearly, read in
+     * `timezone` (IANA, default UTC). Each run covers one data interval between two fire times.
+     */
+    schedule: z.string().min(1).max(200).optional(),
+    timezone: z.string().min(1).max(64).optional(),
+    /** The first data interval starts at or after it (a date or date-time in `timezone`); required with a schedule. */
+    startDate: z.string().min(1).max(40).optional(),
+    /** No data interval starts after it. */
+    endDate: z.string().min(1).max(40).optional(),
+    /** true: every missed interval runs, oldest first; false (default): only the latest complete one. */
+    catchup: z.boolean().optional(),
+    /** Runs (scheduled and manual) active at once; more wait as `queued` (default 16). Backfills have their own. */
+    maxActiveRuns: z.number().int().min(1).max(10_000).optional(),
     tasks: z
       .record(IdSchema, TaskSpecSchema)
       .refine((tasks) => Object.keys(tasks).length > 0, { message: "a DAG needs at least one task" }),

@@ -4,6 +4,7 @@ import { sqlTemplateIssues, taskReferences, templateIssues } from "../expr/templ
 import { functionNames } from "../functions/registry";
 import { zodIssues, type SpecIssue } from "../lib/issues";
 import { paramsSpecIssues } from "./params";
+import { schedulingIssues } from "../scheduling/dag-schedule";
 import { CONTROL_TASK_TYPES, DagSpecSchema, type DagSpec, type TaskSpec } from "./spec";
 
 /** A valid spec, or every problem found with it. */
@@ -128,6 +129,7 @@ export function validateDagSpec(input: unknown, rawJson?: string): ValidationRes
     }
   }
   if (issues.length === 0) issues.push(...flowIssues(spec));
+  issues.push(...schedulingIssues(spec));
   return issues.length > 0 ? { ok: false, issues } : { ok: true, spec };
 }
 

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { dagVersions, dags, runs, taskAttempts, taskInstances } from "./schema";
+import { dagSchedules, dagVersions, dags, runs, taskAttempts, taskInstances } from "./schema";
 import { RunTriggerSchema } from "../run/rpc";
 import type { AttemptRecord, RunHeader, RunStatus, RunTrigger, TaskInstance } from "../run/types";
 
@@ -90,13 +90,34 @@ export async function registerDagVersion(
         target: dags.dagId,
         set: { latestVersion: sql`max(${dags.latestVersion}, ${version})`, description: input.description ?? null, updatedAt: input.now },
       }),
+    // The DAG's object applies the version (registration asks it to); until it has, the minute tick will.
+    db
+      .insert(dagSchedules)
+      .values({ dagId: input.dagId, wantedVersion: version, updatedAt: input.now })
+      .onConflictDoUpdate({ target: dagSchedules.dagId, set: { wantedVersion: sql`max(${dagSchedules.wantedVersion}, ${version})`, updatedAt: input.now } }),
   ]);
   if (inserted.length === 0) return { conflict: true };
   return { version, created: true };
 }
 
+/** Registered DAGs with their scheduling as their objects last wrote it. */
 export async function listDags(db: Catalog) {
-  return db.select().from(dags).orderBy(dags.dagId).limit(1_000);
+  return db
+    .select({
+      dagId: dags.dagId,
+      latestVersion: dags.latestVersion,
+      description: dags.description,
+      updatedAt: dags.updatedAt,
+      schedule: dagSchedules.schedule,
+      timezone: dagSchedules.timezone,
+      paused: dagSchedules.paused,
+      nextRunAt: dagSchedules.nextRunAt,
+      nextLogicalDate: dagSchedules.nextLogicalDate,
+    })
+    .from(dags)
+    .leftJoin(dagSchedules, eq(dagSchedules.dagId, dags.dagId))
+    .orderBy(dags.dagId)
+    .limit(1_000);
 }
 
 export interface RunPageCursor {

@@ -124,3 +124,47 @@ export const runEvents = sqliteTable(
   },
   (t) => [index("run_events_dag_ended").on(t.dagId, t.endedAt)],
 );
+
+/**
+ * Each DAG's scheduling as its DagCoordinator last wrote it (that object is the only writer of
+ * the state; this row is its projection): what `GET /api/dags` lists, and what the minute cron
+ * tick reads to wake the DAGs whose next run is due (an indexed lookup: its cost grows with the
+ * DAGs due, not with the DAGs registered). `wanted_version` is raised by registration, so a new
+ * version the object has not applied yet (`applied_version`) is picked up by the tick as well.
+ */
+export const dagSchedules = sqliteTable(
+  "dag_schedules",
+  {
+    dagId: text("dag_id").primaryKey(),
+    wantedVersion: integer("wanted_version").notNull(),
+    appliedVersion: integer("applied_version").notNull().default(0),
+    schedule: text("schedule"),
+    timezone: text("timezone").notNull().default("UTC"),
+    paused: integer("paused").notNull().default(0),
+    /** When the next scheduled run is due (epoch ms); null: none (no schedule, or past its endDate). */
+    nextRunAt: integer("next_run_at"),
+    nextLogicalDate: integer("next_logical_date"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("dag_schedules_due_idx").on(t.paused, t.nextRunAt),
+    index("dag_schedules_unsynced_idx").on(t.wantedVersion).where(sql`wanted_version > applied_version`),
+  ],
+);
+
+/** Backfills, as their DAG's DagCoordinator last wrote them (its projection): routes `GET /api/backfills/{id}` to its DAG and lists a DAG's backfills. */
+export const backfills = sqliteTable(
+  "backfills",
+  {
+    backfillId: text("backfill_id").primaryKey(),
+    dagId: text("dag_id").notNull(),
+    status: text("status").notNull(),
+    /** The request as given (from, to, reprocess, maxActiveRuns, …). */
+    requestJson: text("request_json").notNull(),
+    /** Dates by status: `{ "pending": 3, "running": 2, "success": 10 }`. */
+    countsJson: text("counts_json").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("backfills_dag_created_idx").on(t.dagId, t.createdAt)],
+);

@@ -43,6 +43,11 @@ export interface ExpressionScope {
   runId: string;
   /** ISO date-time of the data interval the run covers, or null for manual runs. */
   logicalDate: string | null;
+  /** The data interval `[dataIntervalStart, dataIntervalEnd)` of a scheduled or backfilled run (ISO times), else null. */
+  dataIntervalStart?: string | null;
+  dataIntervalEnd?: string | null;
+  /** The logical date as `YYYY-MM-DD` in the DAG's timezone, else null. */
+  ds?: string | null;
   /** Outputs of finished tasks, by task id. */
   tasks: Record<string, { output: unknown }>;
   /** The element a mapped task instance works on; absent outside mapped tasks. */
@@ -52,7 +57,7 @@ export interface ExpressionScope {
 }
 
 /** Names an expression may use as variables, in the order the docs list them. */
-export const SCOPE_VARIABLES = ["params", "tasks", "runId", "logicalDate", "item", "mapIndex"] as const;
+export const SCOPE_VARIABLES = ["params", "tasks", "runId", "logicalDate", "dataIntervalStart", "dataIntervalEnd", "ds", "item", "mapIndex"] as const;
 
 /** Longest expression accepted: longer ones are data, not expressions. */
 export const MAX_EXPRESSION_LENGTH = 10_000;
@@ -124,6 +129,9 @@ function createEnvironment(): Environment {
     .registerVariable("tasks", "map")
     .registerVariable("runId", "string")
     .registerVariable("logicalDate", "dyn")
+    .registerVariable("dataIntervalStart", "dyn")
+    .registerVariable("dataIntervalEnd", "dyn")
+    .registerVariable("ds", "dyn")
     .registerVariable("item", "dyn")
     .registerVariable("mapIndex", "int");
   const arithmetic: Array<[string, (a: number, b: number) => number]> = [
@@ -224,6 +232,9 @@ function celContext(scope: ExpressionScope): Record<string, unknown> {
     tasks: toCel(scope.tasks),
     runId: scope.runId,
     logicalDate: scope.logicalDate,
+    dataIntervalStart: scope.dataIntervalStart ?? null,
+    dataIntervalEnd: scope.dataIntervalEnd ?? null,
+    ds: scope.ds ?? null,
   };
   // Left out (not null) outside mapped tasks, so using them says so clearly.
   if (scope.item !== undefined) ctx.item = toCel(scope.item);

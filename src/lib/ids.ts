@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * Every id and key Switchyard builds, in one place.
  */
@@ -12,12 +14,16 @@ export function newRunId(): string {
 /**
  * The run id for an idempotent trigger: derived from (dagId, runKey), so the
  * same key always reaches the same RunCoordinator, which then starts nothing.
- * Scheduled runs use the runKey `scheduled:<logicalDate>`.
+ * Synchronous (node:crypto), so a DAG's object decides and names runs in one
+ * synchronous block.
  */
-export async function runIdForKey(dagId: string, runKey: string): Promise<string> {
-  const bytes = new TextEncoder().encode(`${dagId}\n${runKey}`);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+export function runIdForKey(dagId: string, runKey: string): string {
+  return createHash("sha256").update(`${dagId}\n${runKey}`).digest("hex").slice(0, 32);
+}
+
+/** The runKey of a DAG's run for one logical date (scheduled, backfilled, or manual with a logical date): at most one run per (dagId, logicalDate). */
+export function logicalDateRunKey(logicalDateIso: string): string {
+  return `logical:${logicalDateIso}`;
 }
 
 export function isRunId(value: string): boolean {

@@ -7,6 +7,8 @@ import type { RunCoordinator } from "./coordinator/run-coordinator";
  */
 export type CoordinatorClient = Pick<RunCoordinator, 
   | "start"
+  | "release"
+  | "rerunForBackfill"
   | "claim"
   | "report"
   | "heartbeat"

@@ -23,6 +23,12 @@ export const StartRunInputSchema = z.object({
   trigger: RunTriggerSchema,
   runKey: z.string().min(1).max(256).optional(),
   logicalDate: z.string().optional(),
+  dataIntervalStart: z.string().optional(),
+  dataIntervalEnd: z.string().optional(),
+  ds: z.string().optional(),
+  backfillId: z.string().max(64).optional(),
+  /** Created `queued` (its DAG is at `maxActiveRuns`): nothing runs until `release`. */
+  queued: z.boolean().optional(),
   parent: z.object({ runId: z.string().min(1).max(64), taskKey: z.string().min(1).max(160), attempt: z.number().int().min(1) }).optional(),
   depth: z.number().int().min(0).max(100).optional(),
   /** The trigger offers to run the first ready tasks itself. */

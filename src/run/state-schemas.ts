@@ -27,6 +27,12 @@ export const RunHeaderSchema = z.object({
   trigger: RunTriggerSchema,
   runKey: z.string().optional(),
   logicalDate: z.string().optional(),
+  /** The data interval `[start, end)` a scheduled or backfilled run covers (ISO times), and `ds` (its logical date as YYYY-MM-DD in the DAG's timezone). */
+  dataIntervalStart: z.string().optional(),
+  dataIntervalEnd: z.string().optional(),
+  ds: z.string().optional(),
+  /** The backfill that created (or last reran) this run. */
+  backfillId: z.string().optional(),
   /** Set on a child run started by a `dag` task: where to report its end. */
   parent: z.object({ runId: z.string(), taskKey: z.string(), attempt: z.number().int() }).optional(),
   /** Nesting depth: 0 for a top-level run, parent's + 1 for a child. */

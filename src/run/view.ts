@@ -38,10 +38,13 @@ export function runSummary(state: RunState, ended?: number) {
     dagId: r.dagId,
     dagVersion: r.dagVersion,
     status: r.status,
+    logicalDate: r.logicalDate ?? null,
     createdAt: iso(r.createdAt),
     startedAt: iso(r.startedAt),
     endedAt: iso(r.endedAt),
     tasksDone: done,
+    /** How many times the run reached a final status (its `RunEnded` events are numbered by it). */
+    ends: r.ends ?? 0,
   };
 }
 export type RunSummary = ReturnType<typeof runSummary>;
@@ -67,6 +70,10 @@ export function runView(state: RunState, plan: Plan) {
     runKey: r.runKey ?? null,
     trigger: r.trigger,
     logicalDate: r.logicalDate ?? null,
+    dataIntervalStart: r.dataIntervalStart ?? null,
+    dataIntervalEnd: r.dataIntervalEnd ?? null,
+    ds: r.ds ?? null,
+    backfillId: r.backfillId ?? null,
     parent: r.parent ?? null,
     depth: r.depth ?? 0,
     params: r.params,

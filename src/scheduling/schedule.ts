@@ -131,3 +131,40 @@ export function ds(ms: number, timezone: string): string {
   const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? "";
   return `${part("year")}-${part("month")}-${part("day")}`;
 }
+
+/**
+ * The next scheduled interval a DAG runs, given `cursor` (the end of its last scheduled run's
+ * interval, or its `startDate`) and `now`: with catchup, the first interval starting at or after
+ * the cursor (its run is due when `dataIntervalEnd <= now`); without, the latest complete
+ * interval if it starts at or after the cursor, else the next one to complete. `endDate`: no
+ * interval starts after it.
+ */
+export function nextScheduledInterval(
+  s: Schedule & { catchup: boolean; endDate?: number },
+  cursor: number,
+  now: number,
+): ScheduledInterval | undefined {
+  let start = fireTimesAfter(s, cursor - 1, 1)[0];
+  if (start === undefined) return undefined;
+  if (!s.catchup) {
+    const lastFire = fireTimeBefore(s, now + 1);
+    const latestStart = lastFire === undefined ? undefined : fireTimeBefore(s, lastFire);
+    if (latestStart !== undefined && latestStart > start) start = latestStart;
+  }
+  if (s.endDate !== undefined && start > s.endDate) return undefined;
+  const end = fireTimesAfter(s, start, 1)[0];
+  if (end === undefined) return undefined;
+  return { logicalDate: start, dataIntervalStart: start, dataIntervalEnd: end };
+}
+
+/** The next `count` scheduled runs after `from`, as the schedule API lists them (ISO times). */
+export function upcomingRuns(s: Schedule, from: number, count: number) {
+  const out: Array<{ runAt: string; logicalDate: string; dataIntervalStart: string; dataIntervalEnd: string }> = [];
+  for (const fireAt of fireTimesAfter(s, from, count)) {
+    const i = intervalEndingAt(s, fireAt);
+    if (!i) continue;
+    const at = (ms: number): string => new Date(ms).toISOString();
+    out.push({ runAt: at(fireAt), logicalDate: at(i.logicalDate), dataIntervalStart: at(i.dataIntervalStart), dataIntervalEnd: at(i.dataIntervalEnd) });
+  }
+  return out;
+}

@@ -1,9 +1,11 @@
 import { validateRunParams } from "../dag/params";
 import { storedSpec } from "../dag/compiled";
+import { parseZonedTime } from "../scheduling/local-time";
+import { ds } from "../scheduling/schedule";
 import type { SpecIssue } from "../lib/issues";
 import { catalog, latestDagVersion } from "../db/catalog";
-import { newRunId, runIdForKey } from "../lib/ids";
-import { coordinatorFor } from "../run/client";
+import { logicalDateRunKey, newRunId, runIdForKey } from "../lib/ids";
+import { dagFor } from "../dags/client";
 import type { Offer } from "../run/machine";
 import type { RunHeader, RunTrigger } from "../run/types";
 import type { WorkOrder } from "../run/work-order";
@@ -16,6 +18,11 @@ export interface StartRunCommand {
   trigger: RunTrigger;
   /** Idempotency key: the same key for the same DAG returns the existing run and starts nothing. */
   runKey?: string;
+  /**
+   * A date or time in the DAG's timezone: the run is the DAG's run of that logical date (at most
+   * one per date; runKey then must be absent), its data interval the exact instant (Airflow's
+   * manual runs).
+   */
   logicalDate?: string;
   parent?: NonNullable<RunHeader["parent"]>;
   depth?: number;
@@ -40,16 +47,26 @@ export async function startRun(env: Env, cmd: StartRunCommand): Promise<StartRun
   const spec = storedSpec(version.specJson);
   const params = validateRunParams(spec.params, cmd.params);
   if (!params.ok) return { kind: "invalid_params", issues: params.issues };
-  const runId = cmd.runKey === undefined ? newRunId() : await runIdForKey(cmd.dagId, cmd.runKey);
-  const { created, run, orders } = await coordinatorFor(env, runId).start({
+  let dated: { logicalDate: string; dataIntervalStart: string; dataIntervalEnd: string; ds: string } | undefined;
+  if (cmd.logicalDate !== undefined) {
+    const timezone = spec.timezone ?? "UTC";
+    const ms = parseZonedTime(cmd.logicalDate, timezone);
+    if (ms === undefined) return { kind: "invalid_params", issues: [{ path: "logicalDate", message: `not a date or date-time: '${cmd.logicalDate}'` }] };
+    const at = new Date(ms).toISOString();
+    dated = { logicalDate: at, dataIntervalStart: at, dataIntervalEnd: at, ds: ds(ms, timezone) };
+  }
+  const runKey = cmd.runKey ?? (dated === undefined ? undefined : logicalDateRunKey(dated.logicalDate));
+  const runId = runKey === undefined ? newRunId() : runIdForKey(cmd.dagId, runKey);
+  // Through the DAG's object: it counts the run against maxActiveRuns (created queued when full).
+  const { created, run, orders } = await dagFor(env, cmd.dagId).admit({
     runId,
     dagId: cmd.dagId,
     dagVersion: version.version,
     specJson: version.specJson,
     params: params.params,
     trigger: cmd.trigger,
-    ...(cmd.runKey === undefined ? {} : { runKey: cmd.runKey }),
-    ...(cmd.logicalDate === undefined ? {} : { logicalDate: cmd.logicalDate }),
+    ...(runKey === undefined ? {} : { runKey }),
+    ...dated,
     ...(cmd.parent === undefined ? {} : { parent: cmd.parent }),
     ...(cmd.depth === undefined ? {} : { depth: cmd.depth }),
     ...(cmd.offer === undefined ? {} : { offer: cmd.offer }),

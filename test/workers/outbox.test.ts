@@ -121,7 +121,7 @@ describe("outbox", () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ eventId: `${runId}:1`, dagId: "ob_ended", status: "success", datasetsJson: JSON.stringify(["d1://orders"]) });
     // Delivered at least once: the same event again is a no-op.
-    await recordRunEnded({ catalog: env.CATALOG, flushWith: async (statements) => void (await env.CATALOG.batch(statements)) }, {
+    await recordRunEnded({ env, catalog: env.CATALOG, flushWith: async (statements) => void (await env.CATALOG.batch(statements)) }, {
       type: "RunEnded",
       eventId: `${runId}:1`,
       runId,

@@ -118,8 +118,12 @@ export class RunCoordinator extends DurableObject<Env> {
     if (parsed.logicalDate !== undefined) header.logicalDate = parsed.logicalDate;
     if (parsed.parent !== undefined) header.parent = parsed.parent;
     if (parsed.depth !== undefined) header.depth = parsed.depth;
+    if (parsed.dataIntervalStart !== undefined) header.dataIntervalStart = parsed.dataIntervalStart;
+    if (parsed.dataIntervalEnd !== undefined) header.dataIntervalEnd = parsed.dataIntervalEnd;
+    if (parsed.ds !== undefined) header.ds = parsed.ds;
+    if (parsed.backfillId !== undefined) header.backfillId = parsed.backfillId;
     this.setPlanReaders(plan.tasks);
-    const { run, effects } = createRun(header, plan, this.context(), parsed.offer);
+    const { run, effects } = createRun(header, plan, this.context(), parsed.offer, { queued: parsed.queued === true });
     this.storage.create(parsed.specJson);
     this.run = run;
     await this.apply(effects);
@@ -199,6 +203,29 @@ export class RunCoordinator extends DurableObject<Env> {
     const fx = this.step(reason === undefined ? { type: "CancelRequested" } : { type: "CancelRequested", reason });
     await this.apply(fx);
     return this.view_();
+  }
+
+  /** Starts a `queued` run (its DAG's object calls this when a slot under `maxActiveRuns` frees). */
+  async release(): Promise<RunSummary | null> {
+    if (!this.run) return null;
+    await this.apply(this.step({ type: "RunReleased" }));
+    return this.summary_();
+  }
+
+  /**
+   * A backfill runs this finished run's date again: the failed tasks (`all: false`) or every task.
+   * Answers the run's end count before the rerun (its next `RunEnded` is numbered one more), or
+   * null when the run is unknown or still active.
+   */
+  async rerunForBackfill(backfillId: string, all: boolean): Promise<{ ends: number } | null> {
+    if (!this.run || !isFinishedRun(this.run.state.run.status)) return null;
+    const ends = this.run.state.run.ends ?? 0;
+    await this.loadArtifactsFor([]);
+    const event: RunEvent = all
+      ? { type: "ClearRequested", taskIds: this.run.plan.tasks.map((p) => p.id), downstream: false, backfillId }
+      : { type: "RetryRequested", backfillId };
+    await this.apply(this.step(event));
+    return { ends };
   }
 
   /** Reruns the failed, upstream_failed and cancelled tasks of a finished run, keeping successful outputs. */
@@ -328,7 +355,7 @@ export class RunCoordinator extends DurableObject<Env> {
       env: this.env,
       runId: this.loaded().state.run.runId,
       alerts: this.alerts,
-      runEnded: (event) => recordRunEnded({ catalog: this.env.CATALOG, flushWith: (s) => this.history.flushWith(s) }, event),
+      runEnded: (event) => recordRunEnded({ env: this.env, catalog: this.env.CATALOG, flushWith: (s) => this.history.flushWith(s) }, event),
       poolAnswered: async (answer) => {
         await this.poolAnswered(answer);
       },

@@ -1,8 +1,10 @@
+import { dagFor } from "../../dags/client";
 import { runEventStatement } from "../../db/run-events";
 import type { RunEnded } from "../machine";
 
 /** What a `RunEnded` consumer may use: the catalog, and the run's history writer to share its batch. */
 export interface RunEndedHost {
+  env: Env;
   catalog: D1Database;
   /** Writes statements in the same D1 batch as the run's next history flush. */
   flushWith: (statements: D1PreparedStatement[]) => Promise<void>;
@@ -12,8 +14,10 @@ export interface RunEndedHost {
  * The consumers of a run's `RunEnded` command. Today: the catalog's run-event
  * log (`run_events`), keyed by the event id so a repeated delivery is a no-op,
  * written in the same D1 batch as the run's final history (one D1 call for a
- * run's end, not two). Cross-run features (per-DAG `maxActiveRuns`, upstream
- * and dataset triggers, OpenLineage export) subscribe here.
+ * run's end, not two); then the DAG's object, whose `maxActiveRuns` slot (or
+ * backfill's) the run frees. Upstream and dataset triggers and OpenLineage
+ * export subscribe here. Delivered at least once: each consumer is idempotent
+ * by the event id.
  */
 export async function recordRunEnded(host: RunEndedHost, event: RunEnded): Promise<void> {
   await host.flushWith([
@@ -31,4 +35,5 @@ export async function recordRunEnded(host: RunEndedHost, event: RunEnded): Promi
       recordedAt: Date.now(),
     }),
   ]);
+  await dagFor(host.env, event.dagId).runEnded(event.dagId, { runId: event.runId, eventId: event.eventId, status: event.status });
 }

@@ -34,7 +34,9 @@ export type RunEvent =
   /** The coordinator's alarm: retries due, leases expired. */
   | { type: "TimerFired" }
   | { type: "CancelRequested"; reason?: string }
-  /** Rerun the failed, upstream_failed and cancelled tasks of a finished run. */
-  | { type: "RetryRequested" }
+  /** A `queued` run may start: its DAG has room under `maxActiveRuns` again. */
+  | { type: "RunReleased" }
+  /** Rerun the failed, upstream_failed and cancelled tasks of a finished run (for a backfill: it is named on the run). */
+  | { type: "RetryRequested"; backfillId?: string }
   /** Reset these tasks (and optionally everything downstream) and run them again. */
-  | { type: "ClearRequested"; taskIds: string[]; downstream: boolean };
+  | { type: "ClearRequested"; taskIds: string[]; downstream: boolean; backfillId?: string };

@@ -36,11 +36,15 @@ export function createRun(
   plan: Plan,
   ctx: MachineContext,
   offer: Offer = NO_OFFER,
+  opts: { queued?: boolean } = {},
 ): { run: ActiveRun; effects: Effects } {
-  const state: RunState = { run: { ...header, status: "running", startedAt: ctx.now }, tasks: pendingTasks(plan) };
+  // A queued run (its DAG is at maxActiveRuns) is stored and shown, and starts on `RunReleased`.
+  const run0: RunHeader = opts.queued ? { ...header, status: "queued" } : { ...header, status: "running", startedAt: ctx.now };
+  const state: RunState = { run: run0, tasks: pendingTasks(plan) };
   const run = activate(state, plan);
   const tx = newTx(run, ctx);
   tx.fx.changes.run = true;
+  if (opts.queued) return { run, effects: tx.fx };
   // Task rows still pending need no write: a stored run rebuilds them from the plan (see `pendingTasks`).
   tx.touched.push(...plan.roots.map((i) => planned(plan, i)));
   settle(tx, offer);
@@ -55,7 +59,17 @@ export function transition(run: ActiveRun, event: RunEvent, ctx: MachineContext)
   if (isFinishedRun(run.state.run.status)) run.index.slots = undefined;
   const tx = newTx(run, ctx);
   const finished = isFinishedRun(run.state.run.status);
+  // A queued run has started nothing: it can only be released or cancelled.
+  if (run.state.run.status === "queued" && event.type !== "RunReleased" && event.type !== "CancelRequested") return tx.fx;
   switch (event.type) {
+    case "RunReleased":
+      if (run.state.run.status !== "queued") break;
+      run.state.run.status = "running";
+      run.state.run.startedAt = ctx.now;
+      tx.fx.changes.run = true;
+      tx.touched.push(...tx.plan.roots.map((i) => planned(tx.plan, i)));
+      settle(tx);
+      break;
     case "AttemptsClaimed":
       claim(tx, event.refs);
       break;
@@ -82,10 +96,12 @@ export function transition(run: ActiveRun, event: RunEvent, ctx: MachineContext)
       cancel(tx, event.reason);
       break;
     case "RetryRequested":
+      nameBackfill(tx, event.backfillId);
       rerun(tx, (t) => t.status === "failed" || t.status === "upstream_failed" || t.status === "cancelled", false);
       settle(tx);
       break;
     case "ClearRequested":
+      nameBackfill(tx, event.backfillId);
       clear(tx, event.taskIds, event.downstream);
       settle(tx);
       break;
@@ -94,6 +110,13 @@ export function transition(run: ActiveRun, event: RunEvent, ctx: MachineContext)
   if (tx.plan.pooled) settlePoolLeases(tx);
   tx.index.sync(tx.state.tasks);
   return tx.fx;
+}
+
+/** A backfill reruns this run: the run view names it. */
+function nameBackfill(tx: Tx, backfillId: string | undefined): void {
+  if (backfillId === undefined) return;
+  tx.state.run.backfillId = backfillId;
+  tx.fx.changes.run = true;
 }
 
 /**

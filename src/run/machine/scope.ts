@@ -23,6 +23,9 @@ export function scopeFor(
     params: state.run.params,
     runId: state.run.runId,
     logicalDate: state.run.logicalDate ?? null,
+    dataIntervalStart: state.run.dataIntervalStart ?? null,
+    dataIntervalEnd: state.run.dataIntervalEnd ?? null,
+    ds: state.run.ds ?? null,
     tasks,
   };
   if (instance && instance.mapIndex !== null) {

@@ -1,0 +1,570 @@
+import { DurableObject } from "cloudflare:workers";
+import { storedSpec } from "../dag/compiled";
+import { validateRunParams } from "../dag/params";
+import { catalog, dagVersion, latestDagVersion } from "../db/catalog";
+import { writeDagSchedule } from "../db/dag-schedules";
+import { logicalDateHistory, writeBackfill } from "../db/backfills";
+import type { SpecIssue } from "../lib/issues";
+import { coordinatorFor } from "../run/client";
+import type { StartRunInput } from "../run/rpc";
+import { isFinishedRun, type RunStatus } from "../run/types";
+import type { RunSummary } from "../run/view";
+import type { WorkOrder } from "../run/work-order";
+import { backfillIntervals, datesToRun, type DateHistory } from "../scheduling/backfill-window";
+import { dagScheduling } from "../scheduling/dag-schedule";
+import { parseZonedTime } from "../scheduling/local-time";
+import { ds, fireTimeBefore, nextScheduledInterval, type Schedule, type ScheduledInterval } from "../scheduling/schedule";
+import { DagStorage, type BackfillDate } from "./dag-storage";
+import { intervalRunInput } from "./run-inputs";
+import { BackfillRequestSchema, type ActiveRun, type Backfill, type BackfillStatus, type DagState, type RunSource } from "./types";
+
+/** The most scheduled runs one wake-up creates (a long catchup goes on at the next). */
+const MAX_CREATED_PER_WAKE = 1_000;
+/** First retry of a run whose coordinator could not be reached, doubling to a minute. */
+const START_RETRY_MS = 1_000;
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** What `GET /api/dags/{dagId}` shows of a DAG's scheduling. */
+export interface DagScheduleStatus {
+  schedule: string | null;
+  timezone: string;
+  catchup: boolean;
+  paused: boolean;
+  maxActiveRuns: number;
+  nextRunAt: string | null;
+  nextLogicalDate: string | null;
+  activeRuns: number;
+  queuedRuns: number;
+  backfillRuns: number;
+}
+
+export type StartAnswer = { created: boolean; run: RunSummary; orders: WorkOrder[] };
+
+export type BackfillAnswer =
+  | { ok: true; backfillId: string | null; dryRun: boolean; dates: string[] }
+  | { ok: false; status: 400 | 404; issues: SpecIssue[] };
+
+export interface BackfillView {
+  backfillId: string;
+  dagId: string;
+  status: BackfillStatus;
+  request: Backfill["request"];
+  maxActiveRuns: number;
+  createdAt: string | null;
+  endedAt: string | null;
+  counts: Record<string, number>;
+  dates: Array<{ logicalDate: string; ds: string; status: string; runId: string | null }>;
+}
+
+/**
+ * One Durable Object per DAG: the only writer of what spans the DAG's runs — its schedule's
+ * cursor, its paused state, the runs it counts against `maxActiveRuns` (and those queued behind
+ * it), its backfills. Its alarm wakes it when the next scheduled run is due; the minute cron tick
+ * wakes it too, as a safety net. Decisions are made in one synchronous block (rows written
+ * before any await), so concurrent calls never hand out the same slot twice, and run ids come
+ * from (dagId, logicalDate), so no interleaving creates a second run of a date.
+ */
+export class DagCoordinator extends DurableObject<Env> {
+  private readonly store: DagStorage;
+  private state: DagState | undefined;
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly backfills = new Map<string, Backfill>();
+  /** The spec of the version scheduled runs use (read from the catalog once per version). */
+  private spec: { version: number; specJson: string } | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new DagStorage(ctx.storage.sql);
+    this.state = this.store.loadState();
+    for (const r of this.store.loadActive()) this.active.set(r.runId, r);
+    for (const b of this.store.loadBackfills()) this.backfills.set(b.backfillId, b);
+  }
+
+  // ---- RPC -----------------------------------------------------------------
+
+  /** Applies the DAG's latest version (registration calls this), then does what is due. */
+  async sync(dagId: string): Promise<DagScheduleStatus | null> {
+    const latest = await latestDagVersion(catalog(this.env.CATALOG), dagId);
+    if (!latest) return null;
+    this.apply(dagId, latest.version, latest.specJson);
+    await this.wake();
+    return this.status_();
+  }
+
+  /** The minute cron tick (and the alarm): the latest version applied, due runs created, queued ones started. */
+  async tick(dagId: string): Promise<void> {
+    await this.sync(dagId);
+  }
+
+  /**
+   * Starts a triggered run (manual, a parent's `dag` task, an event) under `maxActiveRuns`: at
+   * once when a slot is free, else created `queued`, to start in logical-date order as runs end.
+   */
+  async admit(input: StartRunInput, source: RunSource = "manual"): Promise<StartAnswer> {
+    this.apply(input.dagId, input.dagVersion, input.specJson);
+    const known = this.active.get(input.runId);
+    if (!known) {
+      const { specJson: _spec, offer: _offer, queued: _queued, ...stored } = input;
+      const queued = this.running("dag") >= this.dag().scheduling.maxActiveRuns;
+      const orderAt = input.logicalDate !== undefined ? Date.parse(input.logicalDate) : Date.now();
+      const row: ActiveRun = { runId: input.runId, source, state: queued ? "queued" : "running", orderAt, pending: "start", minEnd: 1, input: stored };
+      this.active.set(row.runId, row);
+      this.store.writeActive(row);
+    }
+    const row = this.active.get(input.runId);
+    try {
+      const answer = await coordinatorFor(this.env, input.runId).start({ ...input, queued: row?.state === "queued" });
+      if (row) await this.started(row, answer);
+      return answer;
+    } catch (err) {
+      if (row) await this.retryLater(row);
+      throw err;
+    }
+  }
+
+  /** A run of this DAG ended (its `RunEnded`, at least once): its slot frees, what waits for one starts. */
+  async runEnded(dagId: string, ended: { runId: string; eventId: string; status: RunStatus }): Promise<void> {
+    const row = this.active.get(ended.runId);
+    const n = Number(ended.eventId.slice(ended.eventId.lastIndexOf(":") + 1));
+    if (!row || !(n >= row.minEnd) || !this.state || this.state.dagId !== dagId) return;
+    this.active.delete(row.runId);
+    this.store.deleteActive(row.runId);
+    if (row.backfillId !== undefined) {
+      this.store.endDateOfRun(row.backfillId, row.runId, ended.status === "success" ? "success" : ended.status === "cancelled" ? "cancelled" : "failed");
+      await this.settleBackfill(row.backfillId);
+    }
+    await this.wake();
+  }
+
+  async pause(dagId: string): Promise<DagScheduleStatus | null> {
+    if (!(await this.ensure(dagId))) return null;
+    this.dag().paused = true;
+    this.store.writeState(this.dag());
+    await this.wake();
+    return this.status_();
+  }
+
+  /**
+   * Resumes scheduling. With catchup, every interval missed while paused runs (oldest first, within
+   * maxActiveRuns); without, only the latest complete one, once.
+   */
+  async unpause(dagId: string): Promise<DagScheduleStatus | null> {
+    if (!(await this.ensure(dagId))) return null;
+    this.dag().paused = false;
+    this.store.writeState(this.dag());
+    await this.wake();
+    return this.status_();
+  }
+
+  async status(dagId: string): Promise<DagScheduleStatus | null> {
+    if (!(await this.ensure(dagId))) return null;
+    return this.status_();
+  }
+
+  /**
+   * Plans a backfill over `[from, to]` and answers at once with the logical dates it will run
+   * (after `reprocess` removed those it skips); its runs start from the alarm as its own
+   * `maxActiveRuns` allows. `dryRun` creates nothing.
+   */
+  async createBackfill(dagId: string, body: unknown): Promise<BackfillAnswer> {
+    const parsed = BackfillRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      return { ok: false, status: 400, issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) };
+    }
+    const req = parsed.data;
+    const latest = await latestDagVersion(catalog(this.env.CATALOG), dagId);
+    if (!latest) return { ok: false, status: 404, issues: [{ path: "dagId", message: `no DAG '${dagId}'` }] };
+    this.apply(dagId, latest.version, latest.specJson);
+    const spec = storedSpec(latest.specJson);
+    const { timezone } = this.dag().scheduling;
+    const issues: SpecIssue[] = [];
+    const from = parseZonedTime(req.from, timezone);
+    const to = parseZonedTime(req.to, timezone);
+    if (from === undefined) issues.push({ path: "from", message: `not a date or date-time: '${req.from}'` });
+    if (to === undefined) issues.push({ path: "to", message: `not a date or date-time: '${req.to}'` });
+    if (from !== undefined && to !== undefined && to < from) issues.push({ path: "to", message: `before from ('${req.to}' < '${req.from}')` });
+    const params = validateRunParams(spec.params, req.params ?? {});
+    if (!params.ok) issues.push(...params.issues.map((i) => ({ path: `params.${i.path}`.replace(/^params\.params/, "params"), message: i.message })));
+    if (issues.length > 0 || from === undefined || to === undefined || !params.ok) return { ok: false, status: 400, issues };
+    // A DAG without a schedule backfills daily dates in its timezone.
+    const schedule: Schedule = this.dag().scheduling.schedule ?? { expression: "@daily", timezone };
+    const window = backfillIntervals(schedule, from, to);
+    if (!window) return { ok: false, status: 400, issues: [{ path: "to", message: "the window holds more than 10,000 logical dates: split it" }] };
+    const history = await this.dateHistory(dagId, window);
+    const chosen = datesToRun(window, history, req.reprocess ?? "missing");
+    if (req.newestFirst) chosen.reverse();
+    const dates = chosen.map((i) => new Date(i.logicalDate).toISOString());
+    if (req.dryRun) return { ok: true, backfillId: null, dryRun: true, dates };
+
+    const backfillId = `bf_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
+    const now = Date.now();
+    const backfill: Backfill = {
+      backfillId,
+      dagId,
+      status: chosen.length === 0 ? "success" : "running",
+      request: req,
+      maxActiveRuns: req.maxActiveRuns ?? this.dag().scheduling.maxActiveRuns,
+      params: params.params,
+      createdAt: now,
+      ...(chosen.length === 0 ? { endedAt: now } : {}),
+    };
+    this.backfills.set(backfillId, backfill);
+    this.store.writeBackfill(backfill);
+    this.store.addDates(
+      backfillId,
+      chosen.map(
+        (i, position): BackfillDate => ({
+          position,
+          logicalDate: new Date(i.logicalDate).toISOString(),
+          dataIntervalEnd: new Date(i.dataIntervalEnd).toISOString(),
+          ds: ds(i.logicalDate, timezone),
+          status: "pending",
+          runId: null,
+        }),
+      ),
+    );
+    // The runs start from the alarm, so this answers at once whatever the window's size.
+    await this.ctx.storage.setAlarm(now);
+    await this.projectBackfill(backfill);
+    return { ok: true, backfillId, dryRun: false, dates };
+  }
+
+  async backfill(backfillId: string): Promise<BackfillView | null> {
+    const b = this.backfills.get(backfillId);
+    if (!b) return null;
+    return {
+      backfillId,
+      dagId: b.dagId,
+      status: b.status,
+      request: b.request,
+      maxActiveRuns: b.maxActiveRuns,
+      createdAt: iso(b.createdAt),
+      endedAt: iso(b.endedAt),
+      counts: this.store.counts(backfillId),
+      dates: this.store.dates(backfillId).map((d) => ({ logicalDate: d.logicalDate, ds: d.ds, status: d.status, runId: d.runId })),
+    };
+  }
+
+  /** Cancels a backfill: dates not started are dropped, its queued and running runs are cancelled. */
+  async cancelBackfill(backfillId: string): Promise<BackfillView | null> {
+    const b = this.backfills.get(backfillId);
+    if (!b) return null;
+    if (b.status === "running") {
+      b.status = "cancelled";
+      b.endedAt = Date.now();
+      this.store.writeBackfill(b);
+      this.store.cancelPending(backfillId);
+      const runs = [...this.active.values()].filter((r) => r.backfillId === backfillId);
+      await Promise.all(
+        runs.map((r) => coordinatorFor(this.env, r.runId).cancel(`backfill ${backfillId} cancelled`).catch((err: unknown) => console.error(`cancel ${r.runId}`, err))),
+      );
+      await this.projectBackfill(b);
+    }
+    return this.backfill(backfillId);
+  }
+
+  override async alarm(): Promise<void> {
+    if (!this.state) return;
+    await this.sync(this.state.dagId);
+  }
+
+  // ---- internals -------------------------------------------------------------
+
+  private dag(): DagState {
+    if (!this.state) throw new Error("DAG object used before a version was applied");
+    return this.state;
+  }
+
+  private async ensure(dagId: string): Promise<boolean> {
+    if (this.state?.dagId === dagId) return true;
+    return (await this.sync(dagId)) !== null;
+  }
+
+  /** Applies a DAG version's scheduling (a no-op for a version already applied or older). */
+  private apply(dagId: string, version: number, specJson: string): void {
+    const cur = this.state;
+    if (cur && cur.dagId === dagId && cur.version >= version) return;
+    const scheduling = dagScheduling(storedSpec(specJson));
+    const s = scheduling.schedule;
+    const scheduleKey = s ? `${s.expression}|${s.timezone}` : undefined;
+    let cursor = cur?.cursor;
+    if (s) {
+      if (cursor === undefined) cursor = s.startDate;
+      else if (cur?.scheduleKey !== undefined && cur.scheduleKey !== scheduleKey) {
+        // A changed schedule takes effect at its next fire time: its intervals start at its last fire.
+        const last = fireTimeBefore(s, Date.now() + 1);
+        if (last !== undefined && last > cursor) cursor = last;
+      }
+      if (s.startDate > cursor) cursor = s.startDate;
+    }
+    this.state = {
+      dagId,
+      version,
+      scheduling,
+      paused: cur?.paused ?? false,
+      ...(scheduleKey === undefined ? (cur?.scheduleKey === undefined ? {} : { scheduleKey: cur.scheduleKey }) : { scheduleKey }),
+      ...(cursor === undefined ? {} : { cursor }),
+    };
+    this.spec = { version, specJson };
+    this.store.writeState(this.state);
+  }
+
+  /** Runs counted against a limit: the DAG's (scheduled and manual) or one backfill's. */
+  private running(limit: "dag" | { backfillId: string }): number {
+    let n = 0;
+    for (const r of this.active.values()) {
+      if (r.state !== "running") continue;
+      if (limit === "dag" ? r.source !== "backfill" : r.backfillId === limit.backfillId) n += 1;
+    }
+    return n;
+  }
+
+  private nextInterval(now: number): ScheduledInterval | undefined {
+    const st = this.dag();
+    const s = st.scheduling.schedule;
+    if (!s || st.cursor === undefined) return undefined;
+    return nextScheduledInterval(s, st.cursor, now);
+  }
+
+  /**
+   * Decides, in one synchronous block, which runs start now: queued runs and due scheduled
+   * intervals in logical-date order while the DAG has free slots, then each backfill's next dates
+   * within its own limit; then tells their coordinators, retries what could not be reached,
+   * writes the projection and arms the alarm.
+   */
+  private async wake(): Promise<void> {
+    const st = this.dag();
+    const now = Date.now();
+    const todo: ActiveRun[] = [...this.active.values()].filter((r) => r.pending !== undefined && (r.retryAt ?? 0) <= now);
+    let free = st.scheduling.maxActiveRuns - this.running("dag");
+    const queued = [...this.active.values()].filter((r) => r.source !== "backfill" && r.state === "queued").sort((a, b) => a.orderAt - b.orderAt);
+    let created = 0;
+    while (free > 0) {
+      const next = st.paused ? undefined : this.nextInterval(now);
+      const due = next !== undefined && next.dataIntervalEnd <= now && created < MAX_CREATED_PER_WAKE ? next : undefined;
+      const q = queued[0];
+      if (!due && !q) break;
+      if (due && (!q || due.logicalDate <= q.orderAt)) {
+        const input = intervalRunInput(
+          { dagId: st.dagId, version: st.version, timezone: st.scheduling.timezone },
+          due,
+          this.defaultParams(),
+          { type: "cron", detail: { schedule: st.scheduling.schedule?.expression, timezone: st.scheduling.timezone } },
+        );
+        st.cursor = due.dataIntervalEnd;
+        created += 1;
+        if (!this.active.has(input.runId)) {
+          const row: ActiveRun = { runId: input.runId, source: "scheduled", state: "running", orderAt: due.logicalDate, pending: "start", minEnd: 1, input };
+          this.active.set(row.runId, row);
+          this.store.writeActive(row);
+          todo.push(row);
+        }
+      } else if (q) {
+        queued.shift();
+        q.state = "running";
+        q.pending = q.pending === "start" ? "start" : "release";
+        this.store.writeActive(q);
+        if (!todo.includes(q)) todo.push(q);
+      }
+      free -= 1;
+    }
+    if (created > 0) this.store.writeState(st);
+    for (const b of this.backfills.values()) {
+      if (b.status !== "running") continue;
+      const room = b.maxActiveRuns - this.running({ backfillId: b.backfillId });
+      if (room <= 0) continue;
+      for (const d of this.store.pendingDates(b.backfillId, room)) {
+        const interval = { logicalDate: Date.parse(d.logicalDate), dataIntervalStart: Date.parse(d.logicalDate), dataIntervalEnd: Date.parse(d.dataIntervalEnd) };
+        const input = intervalRunInput({ dagId: st.dagId, version: st.version, timezone: st.scheduling.timezone }, interval, b.params, { type: "backfill", detail: { backfillId: b.backfillId } }, b.backfillId);
+        const row: ActiveRun = { runId: input.runId, source: "backfill", state: "running", orderAt: interval.logicalDate, pending: "start", minEnd: 1, backfillId: b.backfillId, input };
+        this.store.setDate(b.backfillId, d.position, "running", input.runId);
+        this.active.set(row.runId, row);
+        this.store.writeActive(row);
+        todo.push(row);
+      }
+    }
+    // ---- end of the synchronous block ----
+    await Promise.all(todo.map((r) => this.tell(r)));
+    await this.project();
+    await this.armAlarm();
+  }
+
+  /** Tells a run's coordinator what the DAG decided: create it, or release it from `queued`. */
+  private async tell(row: ActiveRun): Promise<void> {
+    try {
+      if (row.pending === "release") {
+        await coordinatorFor(this.env, row.runId).release();
+        delete row.pending;
+        delete row.retryAt;
+        this.store.writeActive(row);
+        return;
+      }
+      const specJson = await this.specJson(row.input.dagVersion);
+      const answer = await coordinatorFor(this.env, row.runId).start({ ...row.input, specJson, queued: row.state === "queued" });
+      await this.started(row, answer);
+    } catch (err) {
+      console.error(`DAG ${row.input.dagId}: run ${row.runId} could not be started; retrying`, err);
+      await this.retryLater(row);
+    }
+  }
+
+  /**
+   * The coordinator answered a start. A run that already existed (a date run before) and has
+   * ended: a backfill runs it again (history kept), anything else lets its slot go.
+   */
+  private async started(row: ActiveRun, answer: StartAnswer): Promise<void> {
+    delete row.pending;
+    delete row.retryAt;
+    if (answer.created || !isFinishedRun(answer.run.status)) {
+      if (!answer.created) row.minEnd = answer.run.ends + 1;
+      if (answer.run.status === "queued" && row.state === "running") {
+        // Created queued by an earlier attempt: release it now that it holds a slot.
+        await coordinatorFor(this.env, row.runId).release();
+      }
+      this.store.writeActive(row);
+      return;
+    }
+    if (row.backfillId !== undefined) {
+      const b = this.backfills.get(row.backfillId);
+      const rerun = await coordinatorFor(this.env, row.runId).rerunForBackfill(row.backfillId, b?.request.reprocess === "all");
+      if (rerun) {
+        row.minEnd = rerun.ends + 1;
+        this.store.writeActive(row);
+        return;
+      }
+    }
+    this.active.delete(row.runId);
+    this.store.deleteActive(row.runId);
+    if (row.backfillId !== undefined) {
+      this.store.endDateOfRun(row.backfillId, row.runId, answer.run.status === "success" ? "success" : "failed");
+      await this.settleBackfill(row.backfillId);
+    }
+  }
+
+  private async retryLater(row: ActiveRun): Promise<void> {
+    const wait = row.retryAt === undefined ? START_RETRY_MS : Math.min(60_000, 2 * Math.max(START_RETRY_MS, row.retryAt - Date.now()));
+    row.retryAt = Date.now() + wait;
+    row.pending ??= "start";
+    this.store.writeActive(row);
+    await this.armAlarm();
+  }
+
+  /** A backfill whose dates have all ended is done: success when every date succeeded. */
+  private async settleBackfill(backfillId: string): Promise<void> {
+    const b = this.backfills.get(backfillId);
+    if (!b) return;
+    const counts = this.store.counts(backfillId);
+    if (b.status === "running" && (counts.pending ?? 0) === 0 && (counts.running ?? 0) === 0) {
+      b.status = (counts.failed ?? 0) + (counts.cancelled ?? 0) > 0 ? "failed" : "success";
+      b.endedAt = Date.now();
+      this.store.writeBackfill(b);
+    }
+    await this.projectBackfill(b);
+  }
+
+  private defaultParams(): Record<string, unknown> {
+    const spec = this.spec ? storedSpec(this.spec.specJson) : undefined;
+    const r = validateRunParams(spec?.params, {});
+    return r.ok ? r.params : {};
+  }
+
+  private async specJson(version: number): Promise<string> {
+    if (this.spec?.version === version) return this.spec.specJson;
+    const row = await dagVersion(catalog(this.env.CATALOG), this.dag().dagId, version);
+    if (!row) throw new Error(`no version ${version} of DAG '${this.dag().dagId}'`);
+    if (version === this.dag().version) this.spec = { version, specJson: row.specJson };
+    return row.specJson;
+  }
+
+  /** What the catalog and this object know of each date's runs (a run just started may not be in the catalog yet). */
+  private async dateHistory(dagId: string, window: ScheduledInterval[]): Promise<(logicalDate: number) => DateHistory> {
+    const first = window[0];
+    const last = window[window.length - 1];
+    const known = first && last ? await logicalDateHistory(this.env.CATALOG, dagId, iso(first.logicalDate) ?? "", iso(last.logicalDate) ?? "") : new Map();
+    const activeDates = new Map<string, "queued" | "running">();
+    for (const r of this.active.values()) if (r.input.logicalDate !== undefined) activeDates.set(r.input.logicalDate, r.state);
+    return (logicalDate) => {
+      const key = iso(logicalDate) ?? "";
+      const a = activeDates.get(key);
+      const h = known.get(key);
+      const latest = a ?? (h?.status as DateHistory["latest"]);
+      return { succeeded: h?.succeeded ?? false, ...(latest === undefined ? {} : { latest }) };
+    };
+  }
+
+  private status_(): DagScheduleStatus {
+    const st = this.dag();
+    const s = st.scheduling.schedule;
+    const next = this.nextInterval(Date.now());
+    let queuedRuns = 0;
+    let backfillRuns = 0;
+    for (const r of this.active.values()) {
+      if (r.source === "backfill") backfillRuns += 1;
+      else if (r.state === "queued") queuedRuns += 1;
+    }
+    return {
+      schedule: s?.expression ?? null,
+      timezone: st.scheduling.timezone,
+      catchup: s?.catchup ?? false,
+      paused: st.paused,
+      maxActiveRuns: st.scheduling.maxActiveRuns,
+      nextRunAt: iso(next?.dataIntervalEnd),
+      nextLogicalDate: iso(next?.logicalDate),
+      activeRuns: this.running("dag"),
+      queuedRuns,
+      backfillRuns,
+    };
+  }
+
+  /** The catalog's copy of the scheduling state (what lists and the minute tick read). */
+  private async project(): Promise<void> {
+    const st = this.dag();
+    const next = this.nextInterval(Date.now());
+    try {
+      await writeDagSchedule(this.env.CATALOG, {
+        dagId: st.dagId,
+        appliedVersion: st.version,
+        schedule: st.scheduling.schedule?.expression ?? null,
+        timezone: st.scheduling.timezone,
+        paused: st.paused ? 1 : 0,
+        nextRunAt: next?.dataIntervalEnd ?? null,
+        nextLogicalDate: next?.logicalDate ?? null,
+        updatedAt: Date.now(),
+      });
+    } catch (err) {
+      // The object's own alarm still runs the schedule; the tick's copy is repaired at the next change.
+      console.error(`DAG ${st.dagId}: writing its schedule to the catalog failed`, err);
+    }
+  }
+
+  private async projectBackfill(b: Backfill): Promise<void> {
+    try {
+      await writeBackfill(this.env.CATALOG, {
+        backfillId: b.backfillId,
+        dagId: b.dagId,
+        status: b.status,
+        requestJson: JSON.stringify(b.request),
+        countsJson: JSON.stringify(this.store.counts(b.backfillId)),
+        createdAt: b.createdAt,
+        updatedAt: Date.now(),
+      });
+    } catch (err) {
+      console.error(`backfill ${b.backfillId}: writing it to the catalog failed`, err);
+    }
+  }
+
+  /** The next wake-up: the next scheduled run (unpaused), a retry of an unreachable run, backfill work. */
+  private async armAlarm(): Promise<void> {
+    const st = this.dag();
+    const now = Date.now();
+    const times: number[] = [];
+    const next = st.paused ? undefined : this.nextInterval(now);
+    if (next && next.dataIntervalEnd > now) times.push(next.dataIntervalEnd);
+    for (const r of this.active.values()) if (r.pending !== undefined) times.push(r.retryAt ?? now);
+    if (times.length === 0) return;
+    const at = Math.max(now, Math.min(...times));
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at || current < now) await this.ctx.storage.setAlarm(at);
+  }
+}
