@@ -71,6 +71,9 @@ export class PoolBook {
   private readonly leases = new Map<string, Lease>();
   /** Waiting leases in grant order (sorted on insert; entries that left `waiting` are skipped). */
   private readonly queue = new LeaseQueue();
+  /** Held leases, and leases whose run has not been told of its grant or refusal: what the adapter scans often. */
+  private readonly heldIds = new Set<string>();
+  private readonly untold = new Set<string>();
   private usedSlots = 0;
   private waitingCount = 0;
   private nextSeq = 1;
@@ -106,7 +109,7 @@ export class PoolBook {
   }
 
   holders(): Lease[] {
-    return [...this.leases.values()].filter((l) => l.status === "held").sort((a, b) => (a.since ?? 0) - (b.since ?? 0) || a.seq - b.seq);
+    return this.list(this.heldIds).sort((a, b) => (a.since ?? 0) - (b.since ?? 0) || a.seq - b.seq);
   }
 
   /** Waiting leases in grant order. */
@@ -183,6 +186,7 @@ export class PoolBook {
         answer.granted.push({ runId, taskKey: l.taskKey, attempt: l.attempt });
         if (!l.notified) {
           l.notified = true;
+          this.untold.delete(id);
           change.changed.add(id);
         }
       } else if (l.status === "refused") {
@@ -196,8 +200,7 @@ export class PoolBook {
   /** Grants and refusals not yet told to their runs, by run. */
   notices(): Map<string, Lease[]> {
     const byRun = new Map<string, Lease[]>();
-    for (const l of this.leases.values()) {
-      if (l.status === "waiting" || l.notified) continue;
+    for (const l of this.list(this.untold)) {
       const list = byRun.get(l.runId) ?? [];
       list.push(l);
       byRun.set(l.runId, list);
@@ -214,6 +217,7 @@ export class PoolBook {
       if (current.status === "refused") this.drop(l.leaseId, change);
       else if (current.status === "held" && !current.notified) {
         current.notified = true;
+        this.untold.delete(l.leaseId);
         change.changed.add(l.leaseId);
       }
     }
@@ -239,19 +243,30 @@ export class PoolBook {
   /** When the next holder is due for a check (undefined: nothing held). */
   nextCheckAt(intervalMs: number): number | undefined {
     let at: number | undefined;
-    for (const l of this.leases.values()) {
-      if (l.status !== "held") continue;
+    for (const l of this.list(this.heldIds)) {
       const due = (l.checkedAt ?? l.since ?? 0) + intervalMs;
       if (at === undefined || due < at) at = due;
     }
     return at;
   }
 
+  private list(ids: ReadonlySet<string>): Lease[] {
+    const out: Lease[] = [];
+    for (const id of ids) {
+      const l = this.leases.get(id);
+      if (l) out.push(l);
+    }
+    return out;
+  }
+
   private place(l: Lease): void {
     this.leases.set(l.leaseId, l);
     this.nextSeq = Math.max(this.nextSeq, l.seq + 1);
-    if (l.status === "held") this.usedSlots += l.slots;
-    else if (l.status === "waiting") {
+    if ((l.status === "held" && !l.notified) || l.status === "refused") this.untold.add(l.leaseId);
+    if (l.status === "held") {
+      this.usedSlots += l.slots;
+      this.heldIds.add(l.leaseId);
+    } else if (l.status === "waiting") {
       this.waitingCount += 1;
       this.queue.push(l);
     }
@@ -261,6 +276,8 @@ export class PoolBook {
     const l = this.leases.get(id);
     if (!l) return;
     this.leases.delete(id);
+    this.heldIds.delete(id);
+    this.untold.delete(id);
     if (l.status === "held") this.usedSlots -= l.slots;
     else if (l.status === "waiting") this.waitingCount -= 1;
     // Its queue entry (if waiting) is skipped when it surfaces: it is no longer in the book.
@@ -285,6 +302,7 @@ export class PoolBook {
         this.waitingCount -= 1;
         top.status = "refused";
         top.error = refusal(this, top.slots);
+        this.untold.add(top.leaseId);
         change.changed.add(top.leaseId);
         change.refused.push(top);
         continue;
@@ -295,6 +313,8 @@ export class PoolBook {
       top.status = "held";
       top.since = now;
       this.usedSlots += top.slots;
+      this.heldIds.add(top.leaseId);
+      this.untold.add(top.leaseId);
       change.changed.add(top.leaseId);
       change.granted.push(top);
     }

@@ -7,6 +7,9 @@ import { leaseId, PoolBook, type Lease, type PoolChange, type RunAnswer } from "
 import { PoolStorage } from "./pool-storage";
 import { PoolConfigureInputSchema, PoolUpdateInputSchema } from "./rpc";
 
+/** Leases told to a run in one `poolAnswered` call, at most. */
+const NOTICE_BATCH = 1_000;
+
 /** Waiting leases a pool's view lists (the count is always complete). */
 const VIEW_WAITING = 100;
 
@@ -157,19 +160,23 @@ export class PoolCoordinator extends DurableObject<Env> {
   private async tellRuns(name: string): Promise<void> {
     const notices = this.book.notices();
     await Promise.all(
-      [...notices].map(async ([runId, leases]) => {
-        try {
-          await coordinatorFor(this.env, runId).poolAnswered({
-            pool: name,
-            granted: leases.filter((l) => l.status === "held").map(ref),
-            refused: leases.filter((l) => l.status === "refused").map((l) => ({ ...ref(l), message: l.error ?? "refused" })),
-          });
-        } catch (err) {
-          console.error(`pool ${name}: telling run ${runId} of its leases failed; retrying`, err);
-          await this.armAlarm(Date.now() + this.retryMs);
-          return;
+      [...notices].map(async ([runId, all]) => {
+        // In calls of at most NOTICE_BATCH leases (a grown pool may grant a wide map's thousands at once).
+        for (let i = 0; i < all.length; i += NOTICE_BATCH) {
+          const leases = all.slice(i, i + NOTICE_BATCH);
+          try {
+            await coordinatorFor(this.env, runId).poolAnswered({
+              pool: name,
+              granted: leases.filter((l) => l.status === "held").map(ref),
+              refused: leases.filter((l) => l.status === "refused").map((l) => ({ ...ref(l), message: l.error ?? "refused" })),
+            });
+          } catch (err) {
+            console.error(`pool ${name}: telling run ${runId} of its leases failed; retrying`, err);
+            await this.armAlarm(Date.now() + this.retryMs);
+            return;
+          }
+          this.persist(this.book.noticesDelivered(leases));
         }
-        this.persist(this.book.noticesDelivered(leases));
       }),
     );
   }

@@ -19,6 +19,9 @@ import { changed, plannedFor, type PoolOps, type Tx } from "./tx";
  * straight back instead of counted.
  */
 
+/** Leases one `UpdatePoolLeases` command gives back and asks for, at most. */
+export const POOL_BATCH = 1_000;
+
 /** A task waiting for its pool (not yet granted): `scheduled`, but not for a slot of its run. */
 export function waitsForPool(t: TaskInstance): boolean {
   return t.status === "scheduled" && t.poolLease !== undefined && t.poolLease.granted !== true;
@@ -133,7 +136,18 @@ export function settlePoolLeases(tx: Tx): void {
     // Tasks ready together arrive in the run's order (the plan's, instances by index): the pool
     // breaks ties of priority and time by arrival.
     if (ops.acquire.length > 1) ops.acquire.sort((a, b) => a.requestedAt - b.requestedAt || order(tx, a.taskKey) - order(tx, b.taskKey));
-    tx.fx.commands.push({ type: "UpdatePoolLeases", pool, release: ops.release, acquire: ops.acquire });
+    // A wide map asks for thousands of leases at once: in commands of at most POOL_BATCH entries
+    // (releases first), each one bounded RPC.
+    const entries = [...ops.release.map((r) => ({ release: r })), ...ops.acquire.map((a) => ({ acquire: a }))];
+    for (let i = 0; i < entries.length; i += POOL_BATCH) {
+      const chunk = entries.slice(i, i + POOL_BATCH);
+      tx.fx.commands.push({
+        type: "UpdatePoolLeases",
+        pool,
+        release: chunk.flatMap((e) => ("release" in e ? [e.release] : [])),
+        acquire: chunk.flatMap((e) => ("acquire" in e ? [e.acquire] : [])),
+      });
+    }
   }
   tx.pools = undefined;
 }

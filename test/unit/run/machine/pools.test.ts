@@ -168,6 +168,18 @@ describe("pools in the run machine", () => {
     expect(keys(sim.fx.dispatch)).toEqual(["each[1]"]);
   });
 
+  it("a 2,500-wide pooled map asks for every lease, in commands of at most 1,000", () => {
+    const sim = new Sim({
+      list: { type: "function", function: "range" },
+      each: { ...POOLED, dependsOn: ["list"], map: { over: "tasks.list.output" } },
+    });
+    sim.claim();
+    sim.report("list", { output: Array.from({ length: 2_500 }, (_, i) => i) });
+    expect(sim.fx.pools.map((c) => c.acquire.length)).toEqual([1_000, 1_000, 500]);
+    expect(new Set(sim.fx.pools.flatMap((c) => c.acquire.map((a) => a.taskKey))).size).toBe(2_500);
+    expect(sim.fx.pools[0]?.acquire[0]?.taskKey).toBe("each[0]");
+  });
+
   it("validation names the fields: a control task takes no pool, poolSlots needs a pool, bad values", () => {
     const issues = (tasks: Record<string, unknown>) => {
       const r = validateDagSpec({ tasks });
