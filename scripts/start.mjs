@@ -40,7 +40,8 @@ if (migrate.status !== 0) {
 }
 
 const base = `http://127.0.0.1:${port}`;
-const dev = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--var", `PUBLIC_URL:${base}`, ...passThrough], {
+// --test-scheduled: GET /__scheduled?cron=* * * * * fires the minute cron tick by hand.
+const dev = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--var", `PUBLIC_URL:${base}`, ...passThrough], {
   stdio: ["inherit", "inherit", "inherit"],
 });
 const stop = (signal) => {
@@ -99,5 +100,7 @@ Switchyard is running at ${base}
   Try:
     curl -s -X POST -H "Authorization: Bearer ${token}" ${base}/api/dags/flaky_http/runs
     curl -s -H "Authorization: Bearer ${token}" ${base}/api/runs/<runId>
+    curl -s "${base}/__scheduled?cron=*+*+*+*+*"          # fire the minute cron tick now
+    curl -s -H "Authorization: Bearer ${token}" ${base}/api/dags/daily_etl/runs
 `);
 }

@@ -70,6 +70,8 @@ export class DagCoordinator extends DurableObject<Env> {
   private state: DagState | undefined;
   private readonly active = new Map<string, ActiveRun>();
   private readonly backfills = new Map<string, Backfill>();
+  /** Runs whose coordinator is being told right now (a concurrent wake-up leaves them alone). */
+  private readonly telling = new Set<string>();
   /** The spec of the version scheduled runs use (read from the catalog once per version). */
   private spec: { version: number; specJson: string } | undefined;
 
@@ -336,7 +338,7 @@ export class DagCoordinator extends DurableObject<Env> {
   private async wake(): Promise<void> {
     const st = this.dag();
     const now = Date.now();
-    const todo: ActiveRun[] = [...this.active.values()].filter((r) => r.pending !== undefined && (r.retryAt ?? 0) <= now);
+    const todo: ActiveRun[] = [...this.active.values()].filter((r) => r.pending !== undefined && (r.retryAt ?? 0) <= now && !this.telling.has(r.runId));
     let free = st.scheduling.maxActiveRuns - this.running("dag");
     const queued = [...this.active.values()].filter((r) => r.source !== "backfill" && r.state === "queued").sort((a, b) => a.orderAt - b.orderAt);
     let created = 0;
@@ -392,12 +394,14 @@ export class DagCoordinator extends DurableObject<Env> {
 
   /** Tells a run's coordinator what the DAG decided: create it, or release it from `queued`. */
   private async tell(row: ActiveRun): Promise<void> {
+    if (this.telling.has(row.runId)) return;
+    this.telling.add(row.runId);
     try {
       if (row.pending === "release") {
         await coordinatorFor(this.env, row.runId).release();
         delete row.pending;
         delete row.retryAt;
-        this.store.writeActive(row);
+        this.persist(row);
         return;
       }
       const specJson = await this.specJson(row.input.dagVersion);
@@ -406,6 +410,8 @@ export class DagCoordinator extends DurableObject<Env> {
     } catch (err) {
       console.error(`DAG ${row.input.dagId}: run ${row.runId} could not be started; retrying`, err);
       await this.retryLater(row);
+    } finally {
+      this.telling.delete(row.runId);
     }
   }
 
@@ -416,24 +422,22 @@ export class DagCoordinator extends DurableObject<Env> {
   private async started(row: ActiveRun, answer: StartAnswer): Promise<void> {
     delete row.pending;
     delete row.retryAt;
+    // Only ends after this one count (the run may end, and say so, before the calls below return).
+    if (!answer.created) row.minEnd = answer.run.ends + 1;
+    this.persist(row);
     if (answer.created || !isFinishedRun(answer.run.status)) {
-      if (!answer.created) row.minEnd = answer.run.ends + 1;
       if (answer.run.status === "queued" && row.state === "running") {
         // Created queued by an earlier attempt: release it now that it holds a slot.
         await coordinatorFor(this.env, row.runId).release();
       }
-      this.store.writeActive(row);
       return;
     }
     if (row.backfillId !== undefined) {
       const b = this.backfills.get(row.backfillId);
       const rerun = await coordinatorFor(this.env, row.runId).rerunForBackfill(row.backfillId, b?.request.reprocess === "all");
-      if (rerun) {
-        row.minEnd = rerun.ends + 1;
-        this.store.writeActive(row);
-        return;
-      }
+      if (rerun) return;
     }
+    if (this.active.get(row.runId) !== row) return;
     this.active.delete(row.runId);
     this.store.deleteActive(row.runId);
     if (row.backfillId !== undefined) {
@@ -442,11 +446,16 @@ export class DagCoordinator extends DurableObject<Env> {
     }
   }
 
+  /** Writes a row the DAG still counts (a run that ended meanwhile stays gone). */
+  private persist(row: ActiveRun): void {
+    if (this.active.get(row.runId) === row) this.store.writeActive(row);
+  }
+
   private async retryLater(row: ActiveRun): Promise<void> {
     const wait = row.retryAt === undefined ? START_RETRY_MS : Math.min(60_000, 2 * Math.max(START_RETRY_MS, row.retryAt - Date.now()));
     row.retryAt = Date.now() + wait;
     row.pending ??= "start";
-    this.store.writeActive(row);
+    this.persist(row);
     await this.armAlarm();
   }
 

@@ -44,15 +44,11 @@ export function parseZonedTime(text: string, timezone: string): number | undefin
     const [oh, om] = zone.slice(1).split(":").map(Number);
     return wall - sign * ((oh ?? 0) * 3_600_000 + (om ?? 0) * 60_000);
   }
-  // Two passes: the offset at the guess, then at the corrected instant (they differ near a change).
-  const first = wall - zoneOffsetMs(wall, timezone);
-  const second = wall - zoneOffsetMs(first, timezone);
-  if (second === first) return first;
-  // In a gap neither reading shows the wall time: take the later instant (after the gap).
-  // In a repeated hour both do: take the earlier one (the first occurrence).
-  const shows = (t: number): boolean => t + zoneOffsetMs(t, timezone) === wall;
-  if (shows(first) && shows(second)) return Math.min(first, second);
-  if (shows(first)) return first;
-  if (shows(second)) return second;
-  return Math.max(first, second);
+  // The offsets a day before and a day after cover both sides of any change: a reading that shows
+  // the wall time is valid; of two (a repeated hour) the first occurrence; of none (a gap), the
+  // reading with the offset before the gap, which lands after it.
+  const before = wall - zoneOffsetMs(wall - 86_400_000, timezone);
+  const after = wall - zoneOffsetMs(wall + 86_400_000, timezone);
+  const valid = [before, after].filter((t) => t + zoneOffsetMs(t, timezone) === wall);
+  return valid.length > 0 ? Math.min(...valid) : before;
 }

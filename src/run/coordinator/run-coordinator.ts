@@ -215,7 +215,7 @@ export class RunCoordinator extends DurableObject<Env> {
   /**
    * A backfill runs this finished run's date again: the failed tasks (`all: false`) or every task.
    * Answers the run's end count before the rerun (its next `RunEnded` is numbered one more), or
-   * null when the run is unknown or still active.
+   * null when the run is unknown, still active, or had nothing to rerun.
    */
   async rerunForBackfill(backfillId: string, all: boolean): Promise<{ ends: number } | null> {
     if (!this.run || !isFinishedRun(this.run.state.run.status)) return null;
@@ -225,7 +225,7 @@ export class RunCoordinator extends DurableObject<Env> {
       ? { type: "ClearRequested", taskIds: this.run.plan.tasks.map((p) => p.id), downstream: false, backfillId }
       : { type: "RetryRequested", backfillId };
     await this.apply(this.step(event));
-    return { ends };
+    return (this.run.state.run.ends ?? 0) > ends || !isFinishedRun(this.run.state.run.status) ? { ends } : null;
   }
 
   /** Reruns the failed, upstream_failed and cancelled tasks of a finished run, keeping successful outputs. */

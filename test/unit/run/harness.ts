@@ -54,6 +54,8 @@ export interface SimOptions {
   dag?: Record<string, unknown>;
   /** What the trigger offers to run itself (default: nothing, every root task is queued). */
   offer?: Offer;
+  /** Created `queued` (its DAG at maxActiveRuns): nothing runs until `RunReleased`. */
+  queued?: boolean;
 }
 
 /**
@@ -140,6 +142,7 @@ export class Sim {
       this.plan,
       this.ctx,
       options.offer,
+      { queued: options.queued === true },
     );
     this.run = run;
     this.state = run.state;
