@@ -68,6 +68,16 @@ if (!(await waitReady())) {
   console.error("start: the Worker did not become ready");
   stop("SIGTERM");
 } else {
+  // Pools the example DAGs use (examples/pools.json: name → { slots }); resizing one that exists is harmless.
+  const pools = JSON.parse(readFileSync(join(root, "examples", "pools.json"), "utf8"));
+  for (const [name, body] of Object.entries(pools)) {
+    const res = await fetch(`${base}/api/pools/${name}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) console.error(`start: creating pool ${name} failed: ${await res.text()}`);
+  }
   const dir = join(root, "examples", "dags");
   const registered = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {

@@ -4,11 +4,14 @@ import { backfillsApi } from "./api/backfills";
 import { dagsApi } from "./api/dags";
 import { demoApi } from "./api/demo";
 import { notFound, onError } from "./api/errors";
+import { poolsApi } from "./api/pools";
 import { runsApi } from "./api/runs";
 import { consumeTasks } from "./queue/consumer";
 import { tickDueDags } from "./triggers/cron-tick";
 
 export { DagCoordinator } from "./dags/dag-coordinator";
+export { PoolCoordinator } from "./pools/pool-coordinator";
+export { PoolRegistry } from "./pools/pool-registry";
 export { RunCoordinator } from "./run/coordinator/run-coordinator";
 
 /** The composition root: HTTP API, queue consumer and the minute cron tick. */
@@ -20,6 +23,7 @@ app.use("/api/*", bearerToken());
 app.route("/api/dags", dagsApi);
 app.route("/api/runs", runsApi);
 app.route("/api/backfills", backfillsApi);
+app.route("/api/pools", poolsApi);
 app.notFound(notFound);
 app.onError(onError);
 

@@ -34,7 +34,20 @@ export interface PlannedTask {
    * `map.over`): the coordinator evaluates those, so only these outputs are loaded from R2 there.
    */
   exprReads: string[];
+  /** The pool the task's attempts hold while they run (`pool`, `poolSlots`, `priorityWeight` with defaults). */
+  pool?: PoolUse;
 }
+
+/** How a task uses a pool shared across runs. */
+export interface PoolUse {
+  name: string;
+  slots: number;
+  priority: number;
+}
+
+/** Defaults of `poolSlots` and `priorityWeight`. */
+export const DEFAULT_POOL_SLOTS = 1;
+export const DEFAULT_PRIORITY_WEIGHT = 1;
 
 export interface Plan {
   tasks: PlannedTask[];
@@ -45,6 +58,8 @@ export interface Plan {
   onFailure?: AlertTarget;
   /** Run concurrency: attempts queued or running on workers at once (see `DagSpec.maxActiveTasks`). */
   maxActiveTasks?: number;
+  /** Some task uses a pool: only then does a transition look for pool leases to take or give back. */
+  pooled: boolean;
 }
 
 export const DEFAULT_RETRY: ResolvedRetry = {
@@ -125,6 +140,13 @@ export function compileDag(spec: DagSpec): Plan {
       reads: referencedTasks(spec_),
       exprReads: expressionReads(spec_),
     };
+    if (spec_.pool !== undefined) {
+      planned.pool = {
+        name: spec_.pool,
+        slots: spec_.poolSlots ?? DEFAULT_POOL_SLOTS,
+        priority: spec_.priorityWeight ?? DEFAULT_PRIORITY_WEIGHT,
+      };
+    }
     byId.set(id, planned);
     return planned;
   });
@@ -149,6 +171,7 @@ export function compileDag(spec: DagSpec): Plan {
     tasks,
     byId,
     roots: tasks.filter((t) => t.upstream.length === 0 && t.fallbackFor === undefined).map((t) => t.index),
+    pooled: tasks.some((t) => t.pool !== undefined),
   };
   if (spec.onFailure) plan.onFailure = spec.onFailure;
   if (spec.maxActiveTasks !== undefined) plan.maxActiveTasks = spec.maxActiveTasks;

@@ -96,6 +96,15 @@ const taskBase = {
   timeoutSeconds: z.number().positive().max(900).optional(),
   triggerRule: TriggerRuleSchema.optional(),
   datasets: DatasetsSchema.optional(),
+  /**
+   * A pool shared across runs and DAGs (Airflow's pools, `PUT /api/pools/{name}`): the task's
+   * attempts run only while they hold `poolSlots` of its slots; waiting ones stay `scheduled`.
+   */
+  pool: IdSchema.optional(),
+  /** Slots of the pool one attempt holds (default 1). */
+  poolSlots: z.number().int().min(1).max(10_000).optional(),
+  /** Order in the pool's queue: higher first, then oldest first (default 1). */
+  priorityWeight: z.number().int().min(-1_000_000).max(1_000_000).optional(),
 };
 
 export const HttpMethodSchema = z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);

@@ -5,7 +5,7 @@ import { functionNames } from "../functions/registry";
 import { zodIssues, type SpecIssue } from "../lib/issues";
 import { paramsSpecIssues } from "./params";
 import { schedulingIssues } from "../scheduling/dag-schedule";
-import { DagSpecSchema, type DagSpec, type TaskSpec } from "./spec";
+import { CONTROL_TASK_TYPES, DagSpecSchema, type DagSpec, type TaskSpec } from "./spec";
 
 /** A valid spec, or every problem found with it. */
 export type ValidationResult = { ok: true; spec: DagSpec } | { ok: false; issues: SpecIssue[] };
@@ -209,12 +209,25 @@ function flowIssues(spec: DagSpec): SpecIssue[] {
         issues.push({ path, message: `reads tasks.${ref}, which is not an upstream task of '${id}' (add it to dependsOn)` });
       }
     }
+    issues.push(...poolIssues(id, task));
     if (task.type === "function" && !functions.has(task.function)) {
       issues.push({
         path: `tasks.${id}.function`,
         message: `unknown function '${task.function}' (registered: ${[...functions].sort().join(", ")})`,
       });
     }
+  }
+  return issues;
+}
+
+/** `pool` needs a task that runs on a worker; `poolSlots` needs a `pool`. */
+function poolIssues(id: string, task: TaskSpec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  if (task.pool !== undefined && CONTROL_TASK_TYPES.has(task.type)) {
+    issues.push({ path: `tasks.${id}.pool`, message: `a ${task.type} task runs inside the coordinator and takes no pool slot` });
+  }
+  if (task.poolSlots !== undefined && task.pool === undefined) {
+    issues.push({ path: `tasks.${id}.poolSlots`, message: "poolSlots needs a pool" });
   }
   return issues;
 }

@@ -35,6 +35,14 @@ export function taskKey(taskId: string, mapIndex: number | null): string {
   return mapIndex === null ? taskId : `${taskId}[${mapIndex}]`;
 }
 
+/** The PoolCoordinator of a pool: `idFromName` of this (pool names match the task id pattern, which has no `:`). */
+export function poolObjectName(pool: string): string {
+  return `pool:${pool}`;
+}
+
+/** The one PoolRegistry object: the index of pool names that `GET /api/pools` lists. */
+export const POOL_REGISTRY_OBJECT = "pool-registry";
+
 export async function sha256Hex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");

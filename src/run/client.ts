@@ -18,7 +18,9 @@ export type CoordinatorClient = Pick<RunCoordinator,
   | "clear"
   | "view"
   | "summary"
-  | "attempts">;
+  | "attempts"
+  | "poolAnswered"
+  | "poolLeases">;
 
 /** The coordinator of one run: `idFromName(runId)`, so any Worker reaches the same object. */
 export function coordinatorFor(env: Env, runId: string): CoordinatorClient {

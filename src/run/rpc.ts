@@ -83,6 +83,19 @@ export const ChildFinishedInputSchema = WorkRefSchema.extend({
   offer: OfferSchema.optional(),
 });
 
+/** A pool's answer to leases this run asked for (`PoolCoordinator` calls `poolAnswered`). */
+export const PoolAnsweredInputSchema = z.object({
+  pool: IdSchema,
+  granted: z.array(WorkRefSchema).max(10_000),
+  refused: z.array(WorkRefSchema.extend({ message: z.string().max(2_000) })).max(10_000),
+});
+
+/** A pool asks which of these attempts still hold (or wait for) their lease of it. */
+export const PoolLeasesInputSchema = z.object({
+  pool: IdSchema,
+  refs: z.array(WorkRefSchema).max(10_000),
+});
+
 export const ClearInputSchema = z.object({
   taskIds: z.array(IdSchema).min(1).max(10_000),
   downstream: z.boolean(),

@@ -54,6 +54,11 @@ export const TaskInstanceSchema = z.object({
   /** Attempts abandoned because their lease expired (worker lost). */
   lost: z.number().int(),
   via: ViaSchema.optional(),
+  /**
+   * The pool lease of the task's next or current attempt (`pool`): requested while the task waits
+   * as `scheduled`, `granted` once the pool gave it; given back when that attempt ends.
+   */
+  poolLease: z.object({ pool: z.string(), attempt: z.number().int(), granted: z.boolean().optional() }).optional(),
   /** When the task became ready and started waiting for a slot (`scheduled`). */
   scheduledAt: z.number().optional(),
   /** When the current attempt was queued / started. */

@@ -20,6 +20,8 @@ export function taskView(t: TaskInstance) {
     error: t.error ?? null,
     ...(t.fallbackUsed ? { fallbackUsed: true } : {}),
     ...(t.childRunId !== undefined ? { childRunId: t.childRunId } : {}),
+    // A task that waits for its pool says which (Airflow shows it as "waiting for pool slot").
+    ...(t.status === "scheduled" && t.poolLease && !t.poolLease.granted ? { waitingFor: { pool: t.poolLease.pool } } : {}),
     ...(t.mapped !== undefined
       ? { mapped: { total: t.mapped, done: t.mapDone ?? 0, failed: t.mapFailed ?? 0, active: t.mapActive ?? 0 } }
       : {}),

@@ -1,5 +1,7 @@
 import { truncateMessage } from "../../lib/truncate";
 import type { QueueMessage } from "../../queue/messages";
+import { poolFor } from "../../pools/client";
+import type { WorkRef } from "../types";
 import { coordinatorFor } from "../client";
 import type { CommandOf, Offer } from "../machine";
 import type { WorkOrder } from "../work-order";
@@ -22,6 +24,8 @@ export interface DeliveryHost {
   alerts: AlertStore;
   /** Hands a `RunEnded` event to its consumers (the catalog's run-event log). */
   runEnded: (command: CommandOf<"RunEnded">) => Promise<void>;
+  /** Applies a pool's answer to this run (its leases granted or refused). */
+  poolAnswered: (answer: { pool: string; granted: WorkRef[]; refused: Array<WorkRef & { message: string }> }) => Promise<void>;
 }
 
 /** Work a parent run handed to the worker through a child's `NotifyParent`. */
@@ -65,6 +69,18 @@ export async function deliver(host: DeliveryHost, entry: OutboxEntry, offer?: Of
     case "RunEnded":
       await host.runEnded(c);
       return undefined;
+    case "UpdatePoolLeases": {
+      // The pool answers what it granted or refused at once; later grants come through `poolAnswered`.
+      const answer = await poolFor(host.env, c.pool).update({ runId: host.runId, release: c.release, acquire: c.acquire });
+      if (answer.granted.length > 0 || answer.refused.length > 0) {
+        await host.poolAnswered({
+          pool: c.pool,
+          granted: answer.granted.map((r) => ({ taskKey: r.taskKey, attempt: r.attempt })),
+          refused: answer.refused.map((r) => ({ taskKey: r.taskKey, attempt: r.attempt, message: r.message })),
+        });
+      }
+      return undefined;
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import { artifactKey, artifactRefsIn, hasArtifactRef, inlineLimit, isArtifactRef
 import {
   activate,
   createRun,
+  holdsPoolLease,
   nextWakeAt,
   pendingTasks,
   transition,
@@ -20,6 +21,8 @@ import {
   ClaimInputSchema,
   ClearInputSchema,
   HeartbeatInputSchema,
+  PoolAnsweredInputSchema,
+  PoolLeasesInputSchema,
   ReportInputSchema,
   StartRunInputSchema,
 } from "../rpc";
@@ -172,6 +175,27 @@ export class RunCoordinator extends DurableObject<Env> {
     const fx = this.step(offer === undefined ? { type: "ChildRunFinished", child } : { type: "ChildRunFinished", child, offer });
     await this.apply(fx);
     return { ignored: fx.reply.ignored, orders: this.orders(fx.reply.handBack) };
+  }
+
+  /**
+   * A pool granted (or refused) leases this run's tasks wait for. Tasks that no longer want
+   * theirs give them straight back (through the outbox); answers those.
+   */
+  async poolAnswered(input: unknown): Promise<{ ignored: RefusedRef[] }> {
+    const { pool, granted, refused } = PoolAnsweredInputSchema.parse(input);
+    if (!this.run) return { ignored: granted.map((r) => ({ ...r, reason: "unknown_task" as const })) };
+    await this.loadArtifactsFor([]);
+    const fx = this.step({ type: "PoolAnswered", pool, granted, refused });
+    await this.apply(fx);
+    return { ignored: fx.reply.ignored };
+  }
+
+  /** A pool's check: which of these attempts still hold (or wait for) their lease of it. Reads state only. */
+  async poolLeases(input: unknown): Promise<Array<{ taskKey: string; attempt: number }>> {
+    const { pool, refs } = PoolLeasesInputSchema.parse(input);
+    const run = this.run;
+    if (!run) return [];
+    return refs.filter((r) => holdsPoolLease(run.state, pool, r));
   }
 
   async cancel(reason?: string): Promise<RunView | null> {
@@ -332,6 +356,9 @@ export class RunCoordinator extends DurableObject<Env> {
       runId: this.loaded().state.run.runId,
       alerts: this.alerts,
       runEnded: (event) => recordRunEnded({ env: this.env, catalog: this.env.CATALOG, flushWith: (s) => this.history.flushWith(s) }, event),
+      poolAnswered: async (answer) => {
+        await this.poolAnswered(answer);
+      },
     };
   }
 

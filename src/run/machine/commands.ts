@@ -76,12 +76,35 @@ export const RunEndedSchema = z.object({
 });
 export type RunEnded = z.infer<typeof RunEndedSchema>;
 
+/** One attempt's request for slots of a pool (`pool`, `poolSlots`, `priorityWeight`). */
+export const PoolRequestSchema = WorkRefSchema.extend({
+  slots: z.number().int().min(1),
+  priority: z.number().int(),
+  /** When the task became ready: older requests first among equal priorities. */
+  requestedAt: z.number(),
+});
+export type PoolRequest = z.infer<typeof PoolRequestSchema>;
+
+/**
+ * Give back the leases of attempts that ended and ask for leases for attempts that are ready, of
+ * one pool (one call to its PoolCoordinator per pool per transition; releases first). The pool
+ * answers grants and refusals at once or calls back later (`poolAnswered`); a repeat is harmless
+ * (leases are keyed by run, task and attempt).
+ */
+export const UpdatePoolLeasesSchema = z.object({
+  type: z.literal("UpdatePoolLeases"),
+  pool: z.string().min(1),
+  release: z.array(WorkRefSchema),
+  acquire: z.array(PoolRequestSchema),
+});
+
 export const CommandSchema = z.discriminatedUnion("type", [
   DispatchAttemptsSchema,
   DeliverAlertSchema,
   NotifyParentSchema,
   CancelChildRunSchema,
   RunEndedSchema,
+  UpdatePoolLeasesSchema,
 ]);
 export type Command = z.infer<typeof CommandSchema>;
 export type CommandType = Command["type"];

@@ -29,6 +29,8 @@ export type RunEvent =
   | { type: "HeartbeatReceived"; refs: ClaimedRef[] }
   /** A child run ended; the worker that ran its last task may offer room for what becomes ready here. */
   | { type: "ChildRunFinished"; child: ChildOutcome; offer?: Offer }
+  /** A pool granted leases to (or refused) attempts of this run that waited for it. */
+  | { type: "PoolAnswered"; pool: string; granted: WorkRef[]; refused: Array<WorkRef & { message: string }> }
   /** The coordinator's alarm: retries due, leases expired. */
   | { type: "TimerFired" }
   | { type: "CancelRequested"; reason?: string }

@@ -8,6 +8,7 @@ import type { MachineContext } from "./config";
 import { dispatchReady } from "./dispatch";
 import type { Effects } from "./effects";
 import { NO_OFFER, type Offer, type RunEvent } from "./events";
+import { poolAnswered, settlePoolLeases } from "./pools";
 import { advance } from "./readiness";
 import { clear, rerun } from "./rerun";
 import { fillSlots } from "./slots";
@@ -47,6 +48,7 @@ export function createRun(
   // Task rows still pending need no write: a stored run rebuilds them from the plan (see `pendingTasks`).
   tx.touched.push(...plan.roots.map((i) => planned(plan, i)));
   settle(tx, offer);
+  if (plan.pooled) settlePoolLeases(tx);
   return { run, effects: tx.fx };
 }
 
@@ -82,6 +84,10 @@ export function transition(run: ActiveRun, event: RunEvent, ctx: MachineContext)
       childFinished(tx, event.child);
       settle(tx, finished ? NO_OFFER : event.offer);
       break;
+    case "PoolAnswered":
+      poolAnswered(tx, event.pool, event.granted, event.refused);
+      settle(tx);
+      break;
     case "TimerFired":
       timer(tx);
       settle(tx);
@@ -100,6 +106,8 @@ export function transition(run: ActiveRun, event: RunEvent, ctx: MachineContext)
       settle(tx);
       break;
   }
+  // Runs without pools skip this: no extra work on their hot path.
+  if (tx.plan.pooled) settlePoolLeases(tx);
   tx.index.sync(tx.state.tasks);
   return tx.fx;
 }
@@ -123,7 +131,8 @@ function settle(tx: Tx, offer: Offer = NO_OFFER): void {
 }
 
 export { activate, type ActiveRun } from "./active-run";
-export { CommandSchema, type AlertRequest, type Command, type CommandOf, type CommandType, type RunEnded } from "./commands";
+export { holdsPoolLease } from "./pools";
+export { CommandSchema, type AlertRequest, type PoolRequest, type Command, type CommandOf, type CommandType, type RunEnded } from "./commands";
 export { DEFAULT_MACHINE_CONFIG, DEFAULT_MAX_MAP_LENGTH, type MachineConfig, type MachineContext } from "./config";
 export type { Effects, RefusalReason, RefusedRef } from "./effects";
 export type { ChildOutcome, Offer, RunEvent } from "./events";

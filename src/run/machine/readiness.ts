@@ -5,6 +5,7 @@ import { afterTerminal } from "./completion";
 import { runControlTask } from "./control";
 import { failWithoutAttempt } from "./failure";
 import { expand } from "./mapping";
+import { holdsPoolForNext, requestPool } from "./pools";
 import { evaluate } from "./scope";
 import { queueAttempt, setTerminal } from "./task-instance";
 import { changed, planned, type Tx } from "./tx";
@@ -74,9 +75,14 @@ export function advance(tx: Tx): void {
 /**
  * Starts an instance's next attempt: inline for control tasks, else into `ready`
  * (or, when the run limits its concurrency, `scheduled` until `fillSlots` gives it a slot).
+ * A task with a pool first waits, `scheduled`, for its pool's lease (pools.ts).
  */
 export function runInstance(tx: Tx, t: TaskInstance, p: PlannedTask): void {
   const { ctx } = tx;
+  if (p.pool !== undefined && !holdsPoolForNext(t)) {
+    requestPool(tx, t, { ...p, pool: p.pool });
+    return;
+  }
   if (!p.control && tx.plan.maxActiveTasks !== undefined) {
     t.status = "scheduled";
     t.scheduledAt = ctx.now;

@@ -1,6 +1,7 @@
 import type { PlannedTask } from "../../dag/plan";
 import { taskKey } from "../../lib/ids";
 import { isFinishedRun, type RunState, type TaskInstance } from "../types";
+import { releaseLease } from "./pools";
 import { attemptRecord } from "./task-instance";
 import { changed, changedKey, parentOf, planned, type Tx } from "./tx";
 
@@ -70,6 +71,7 @@ function resetInstance(tx: Tx, t: TaskInstance, abandonActive: boolean): void {
       fx.commands.push({ type: "CancelChildRun", childRunId: t.childRunId, reason: `task ${t.key} of run ${tx.state.run.runId} was cleared` });
     }
   }
+  releaseLease(tx, t);
   t.status = "pending";
   t.failures = 0;
   t.lost = 0;

@@ -1,6 +1,7 @@
 import type { Plan } from "../../dag/plan";
 import { isFinishedRun, type TaskInstance } from "../types";
 import { holdsSlot, type SlotBook } from "./run-index";
+import { waitsForPool } from "./pools";
 import { queueAttempt } from "./task-instance";
 import { changed, plannedFor, type Tx } from "./tx";
 
@@ -26,7 +27,7 @@ function slotBook(tx: Tx): SlotBook {
   for (const t of tx.state.tasks.values()) {
     tx.index.visited += 1;
     if (holdsSlot(t)) holders.add(t.key);
-    else if (t.status === "scheduled") scheduled.push(t);
+    else if (t.status === "scheduled" && !waitsForPool(t)) scheduled.push(t);
   }
   scheduled.sort((a, b) => (a.scheduledAt ?? 0) - (b.scheduledAt ?? 0) || runOrder(tx.plan, a, b));
   const book: SlotBook = { holders, waiting: scheduled.map((t) => ({ key: t.key, at: t.scheduledAt ?? 0 })), next: 0 };
@@ -53,7 +54,7 @@ export function fillSlots(tx: Tx): void {
     const entry = book.waiting[book.next++];
     index.visited += 1;
     const t = entry && state.tasks.get(entry.key);
-    if (!t || t.status !== "scheduled" || t.scheduledAt !== entry.at) continue;
+    if (!t || t.status !== "scheduled" || t.scheduledAt !== entry.at || waitsForPool(t)) continue;
     delete t.scheduledAt;
     queueAttempt(t, ctx.now);
     changed(tx, t);

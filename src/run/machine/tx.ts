@@ -1,6 +1,7 @@
 import type { Plan, PlannedTask } from "../../dag/plan";
-import type { RunState, TaskInstance } from "../types";
+import type { RunState, TaskInstance, WorkRef } from "../types";
 import type { ActiveRun } from "./active-run";
+import type { PoolRequest } from "./commands";
 import type { MachineContext } from "./config";
 import { emptyEffects, type Effects } from "./effects";
 import type { RunIndex } from "./run-index";
@@ -23,6 +24,14 @@ export interface Tx {
   starting: Set<string>;
   /** Tasks that started waiting for a slot in this transition (`maxActiveTasks`, slots.ts). */
   scheduled: TaskInstance[];
+  /** Pool leases to give back and to ask for, by pool (pools.ts; made only when a run uses pools). */
+  pools?: Map<string, PoolOps>;
+}
+
+/** What one transition asks of one pool. */
+export interface PoolOps {
+  release: WorkRef[];
+  acquire: PoolRequest[];
 }
 
 export function newTx(run: ActiveRun, ctx: MachineContext): Tx {

@@ -8,6 +8,7 @@ import {
   type ActiveRun,
   type AlertRequest,
   type Command,
+  type CommandOf,
   type Effects,
   type MachineConfig,
   type MachineContext,
@@ -73,6 +74,8 @@ export interface SimEffects {
   alerts: AlertRequest[];
   /** Child runs of its `CancelChildRun` commands. */
   cancelChildren: string[];
+  /** Its `UpdatePoolLeases` commands (what it asks of each pool). */
+  pools: Array<CommandOf<"UpdatePoolLeases">>;
   granted: ClaimedRef[];
   refused: Effects["reply"]["refused"];
   ignored: Effects["reply"]["ignored"];
@@ -92,7 +95,9 @@ export function viewEffects(fx: Effects, state: RunState): SimEffects {
   const dispatch: WorkRef[] = [];
   const alerts: AlertRequest[] = [];
   const cancelChildren: string[] = [];
+  const pools: Array<CommandOf<"UpdatePoolLeases">> = [];
   for (const c of fx.commands) {
+    if (c.type === "UpdatePoolLeases") pools.push(c);
     if (c.type === "DispatchAttempts") dispatch.push(...c.refs);
     else if (c.type === "DeliverAlert") alerts.push(c.alert);
     else if (c.type === "CancelChildRun") cancelChildren.push(c.childRunId);
@@ -106,6 +111,7 @@ export function viewEffects(fx: Effects, state: RunState): SimEffects {
     dispatch,
     alerts,
     cancelChildren,
+    pools,
     ...fx.reply,
     finished: fx.finished,
     wakeAt,
@@ -221,6 +227,17 @@ export class Sim {
   heartbeat(...ids: string[]): SimEffects {
     const refs = ids.map((id) => ({ taskKey: id, attempt: this.task(id).attempt, claim: this.task(id).claim ?? "" }));
     return this.send({ type: "HeartbeatReceived", refs });
+  }
+
+  /** A pool's answer: leases granted (by default the current lease of each task named) or refused. */
+  poolAnswer(pool: string, granted: string[], refused: Array<{ id: string; message: string }> = []): SimEffects {
+    const ref = (id: string) => ({ taskKey: id, attempt: this.task(id).poolLease?.attempt ?? this.task(id).attempt + 1 });
+    return this.send({
+      type: "PoolAnswered",
+      pool,
+      granted: granted.map(ref),
+      refused: refused.map((r) => ({ ...ref(r.id), message: r.message })),
+    });
   }
 
   fire(): SimEffects {
