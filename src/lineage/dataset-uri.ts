@@ -14,6 +14,17 @@ export function d1TableUri(table: string): string {
   return `${D1_SCHEME}${table.toLowerCase()}`;
 }
 
+/**
+ * The one spelling of a dataset URI, so declared and derived lineage meet: a
+ * `DB` table written `d1://DB/<table>` (as older specs did) is `d1://<table>`,
+ * and table names are lower-cased. Other URIs are kept as written.
+ */
+export function canonicalDatasetUri(uri: string): string {
+  if (!uri.startsWith(D1_SCHEME)) return uri;
+  const rest = uri.slice(D1_SCHEME.length);
+  return d1TableUri(rest.startsWith("DB/") ? rest.slice(3) : rest);
+}
+
 /** The table of a `d1://` URI, or null for any other dataset. */
 export function d1TableOf(uri: string): string | null {
   return uri.startsWith(D1_SCHEME) ? uri.slice(D1_SCHEME.length) : null;
