@@ -19,7 +19,7 @@ export function tableLevelLineage(sql: string, reason: string): Lineage {
     const next = (k: number) => words[i + k];
     if (w === "with" || w === ",") {
       const name = next(1)?.toLowerCase() === "recursive" ? next(2) : next(1);
-      const as = words.indexOf("as", i);
+      const as = words.findIndex((word, k) => k > i && word.toLowerCase() === "as");
       if (name !== undefined && isName(name) && as > i && as <= i + 8) ctes.add(unquote(name));
     }
     if (w === "from" || w === "join") addName(next(1) === "(" && next(3) === ")" ? next(2) : next(1), inputs);

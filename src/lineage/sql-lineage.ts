@@ -39,7 +39,10 @@ export function analyseSql(statements: string[], parser: SqlParser, options: Sql
   const columnsOf = options.columnsOf ?? (() => undefined);
   const lowered = (table: string) => columnsOf(table)?.map((c) => c.toLowerCase());
   const results = statements.map((text, i) => {
-    const sql = text.replace(/\{\{[\s\S]*?\}\}/g, "?");
+    const sql = text
+      .replace(/\{\{[\s\S]*?\}\}/g, "?")
+      // A CTE's planner hint, which the parser's SQLite dialect lacks and lineage does not need.
+      .replace(/\bAS\s+(?:NOT\s+)?MATERIALIZED\s*\(/gi, "AS (");
     const resultDataset = i === statements.length - 1 ? options.resultDataset : null;
     return analyseOne(sql, parser, lowered, resultDataset);
   });

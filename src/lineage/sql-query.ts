@@ -34,6 +34,8 @@ export function analyseQuery(query: unknown, parent: Scope): Shape {
   const orderBy = variantValue(field(field(query, "order_by"), "kind"), "Expressions");
   const sortScope = selectScope ?? outputScope(shape, scope);
   for (const item of asArray(orderBy)) shape.rows.push(...sortKey(field(item, "expr"), shape, sortScope));
+  // LIMIT / OFFSET decide which rows too (and may read a table: LIMIT (SELECT n FROM settings)).
+  shape.rows.push(...originsOf(field(query, "limit_clause"), FILTER, { scope: sortScope, query: analyseQuerySimple }));
   return shape;
 }
 

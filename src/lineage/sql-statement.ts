@@ -141,13 +141,14 @@ function insert(value: unknown, scope: Scope, ctx: Context, writes: Writes): voi
   }
   const dataset = d1TableUri(target);
   writes.outputs.add(dataset);
+  const source = field(value, "source");
+  const shape = isNode(source) ? analyseQuery(source, scope) : null;
   let names: string[] | null = columnNames(field(value, "columns"));
   if (names.length === 0) {
     names = ctx.columnsOf(target) ?? null;
-    if (names === null) ctx.needs.add(target);
+    // DEFAULT VALUES has no source to map onto the columns.
+    if (names === null && shape !== null) ctx.needs.add(target);
   }
-  const source = field(value, "source");
-  const shape = isNode(source) ? analyseQuery(source, scope) : null;
   if (shape !== null && names !== null) writeShape(shape, names, dataset, ctx, writes);
   else if (shape !== null) {
     for (const item of shape.items) if (item.kind === "star") ctx.needs.add(item.table);

@@ -4,7 +4,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import type { RunEvent } from "../../../src/lineage/openlineage";
 
-const dir = fileURLToPath(new URL("../../fixtures/openlineage/", import.meta.url));
+const dir = fileURLToPath(import.meta.resolve("../../fixtures/openlineage/"));
 const schemas = readdirSync(dir)
   .filter((f) => f.endsWith(".json"))
   .map((f) => JSON.parse(readFileSync(`${dir}${f}`, "utf8")) as { $id: string; properties?: Record<string, unknown> });

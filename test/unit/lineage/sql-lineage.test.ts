@@ -261,6 +261,9 @@ describe("writes", () => {
   it("INSERT … VALUES writes the table and reads nothing; an upsert's DO UPDATE reads `excluded`", () => {
     const plain = lineageOf("INSERT OR REPLACE INTO counters (name, n) VALUES (?, 1)");
     expect(plain).toMatchObject({ inputs: [], outputs: ["d1://counters"], edges: [], complete: true });
+    expect(lineageOf("INSERT INTO log DEFAULT VALUES")).toMatchObject({ outputs: ["d1://log"], needsColumns: [], complete: true });
+    const withSubquery = lineageOf("INSERT INTO audit (n) VALUES ((SELECT COUNT(*) FROM users))");
+    expect(edgeLines(withSubquery.edges)).toEqual(["users.* -> audit.n DIRECT/AGGREGATION"]);
     const upsert = lineageOf(
       "INSERT INTO stock (sku, qty) SELECT sku, qty FROM deliveries ON CONFLICT (sku) DO UPDATE SET qty = stock.qty + excluded.qty",
     );
@@ -351,6 +354,20 @@ describe("what the analyser cannot handle gives table-level lineage with a reaso
     expect(l.outputs).toEqual(["d1://out"]);
     expect(l.edges).toEqual([]);
     expect(l.reasons[0]).toMatch(/parser rejected/);
+  });
+
+  it("the text scan leaves CTE names out of the datasets", () => {
+    const l = lineageOf("WITH recent AS (SELECT id FROM orders) INSERT INTO out (id) SELECT id FROM (recent)");
+    expect(l.inputs).toEqual(["d1://orders"]);
+    expect(l.outputs).toEqual(["d1://out"]);
+    expect(l.reasons[0]).toMatch(/parser rejected/);
+  });
+
+  it("a CTE's MATERIALIZED hint, which the parser lacks, does not cost the lineage", () => {
+    const l = lineageOf("WITH x AS NOT MATERIALIZED (SELECT a FROM t) SELECT a FROM x LIMIT (SELECT n FROM settings)");
+    expect(l.complete).toBe(true);
+    expect(l.inputs).toEqual(["d1://t", "d1://settings"]);
+    expect(edgeLines(l.edges)).toEqual(["settings.n -> result.* INDIRECT/FILTER", "t.a -> result.a DIRECT/IDENTITY"]);
   });
 
   it("one bad statement does not cost the others their lineage", () => {
