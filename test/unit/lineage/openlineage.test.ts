@@ -55,7 +55,7 @@ describe("OpenLineage events", () => {
     expect(event.inputs[1]?.facets?.schema).toMatchObject({ fields: [{ name: "order_id", type: "INTEGER" }, { name: "amount", type: "REAL" }] });
     const output = event.outputs[0];
     expect(output).toMatchObject({ namespace: "d1://DB", name: "orders_enriched" });
-    const lineage = output?.facets?.columnLineage as Record<string, unknown> & { fields: Record<string, unknown> };
+    const lineage = output?.facets?.columnLineage as unknown as { _schemaURL: string; fields: Record<string, unknown>; dataset: unknown };
     expect(lineage._schemaURL).toBe(FACET_SCHEMA_URLS.columnLineage);
     expect(lineage.fields.total_amount).toEqual({
       inputFields: [
@@ -163,7 +163,7 @@ describe("OpenLineage events", () => {
     const broken = { ...event, run: { ...event.run, runId: "not-a-uuid" } } as RunEvent;
     expect(openLineageErrors(broken).length).toBeGreaterThan(0);
     const badFacet = structuredClone(event);
-    (badFacet.outputs[0]?.facets?.columnLineage as { fields: Record<string, unknown> }).fields.total_amount = { inputFields: [{ field: "amount" }] };
+    (badFacet.outputs[0]?.facets?.columnLineage as unknown as { fields: Record<string, unknown> }).fields.total_amount = { inputFields: [{ field: "amount" }] };
     expect(openLineageErrors(badFacet).some((e) => e.includes("columnLineage"))).toBe(true);
   });
 });
