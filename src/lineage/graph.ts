@@ -161,3 +161,11 @@ function push<E>(map: Map<string, E[]>, key: string, edge: E): void {
   if (list === undefined) map.set(key, [edge]);
   else list.push(edge);
 }
+
+/** A task's edges as recorded by one of its runs (`runId`: the run that last wrote them). */
+export function recordedEdges(
+  lineage: { edges: ColumnEdge[] },
+  task: { dagId: string; taskId: string; runId: string | null },
+): RecordedColumnEdge[] {
+  return lineage.edges.map((edge) => ({ ...edge, ...task }));
+}

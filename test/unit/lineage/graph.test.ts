@@ -3,6 +3,7 @@ import {
   datasetEdgesOf,
   indexColumnEdges,
   indexDatasetEdges,
+  recordedEdges,
   walkColumns,
   walkDatasets,
   type RecordedColumnEdge,
@@ -18,8 +19,8 @@ function exampleEdges(): RecordedColumnEdge[] {
     "INSERT INTO orders_enriched (order_id, user_name, total_amount) SELECT s.order_id, s.full_name, SUM(li.amount) FROM stg_orders s JOIN line_items li ON li.order_id = s.order_id GROUP BY s.order_id, s.full_name",
   );
   return [
-    ...stage.edges.map((e) => ({ ...e, dagId: "orders_etl", taskId: "stage", runId: "run-1" })),
-    ...enrich.edges.map((e) => ({ ...e, dagId: "orders_etl", taskId: "enrich", runId: "run-1" })),
+    ...recordedEdges(stage, { dagId: "orders_etl", taskId: "stage", runId: "run-1" }),
+    ...recordedEdges(enrich, { dagId: "orders_etl", taskId: "enrich", runId: "run-1" }),
   ];
 }
 

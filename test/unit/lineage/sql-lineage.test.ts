@@ -226,6 +226,11 @@ describe("SELECT * expansion", () => {
     expect(after.complete).toBe(true);
   });
 
+  it("a name read through a * of a table with unknown columns is that table's column", () => {
+    const l = lineageOf("SELECT x FROM (SELECT * FROM t WHERE y > 0)");
+    expect(edgeLines(l.edges)).toEqual(["t.x -> result.x DIRECT/IDENTITY", "t.y -> result.* INDIRECT/FILTER"]);
+  });
+
   it("a qualified star expands only that table", () => {
     const l = lineageOf("SELECT u.* FROM users u JOIN orders o ON o.user_id = u.id", { users: ["id", "name"], orders: ["user_id"] });
     expect(edgeLines(l.edges).filter((e) => !e.includes("JOIN"))).toEqual([
