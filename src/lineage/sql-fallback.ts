@@ -51,7 +51,7 @@ function addName(word: string | undefined, into: Set<string>): void {
   if (name !== undefined && name !== "") into.add(name.toLowerCase());
 }
 
-const KEYWORDS = new Set(["select", "values", "with", "lateral", "only", "or", "if", "not", "exists"]);
+const KEYWORDS = new Set(["select", "values", "with", "lateral", "only", "or", "if", "not", "exists", "set", "default"]);
 
 function isName(word: string): boolean {
   return /^([A-Za-z_][\w$.]*|"[^"]+"|`[^`]+`|\[[^\]]+\])$/.test(word) && !KEYWORDS.has(word.toLowerCase());

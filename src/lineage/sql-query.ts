@@ -35,7 +35,7 @@ export function analyseQuery(query: unknown, parent: Scope): Shape {
   const sortScope = selectScope ?? outputScope(shape, scope);
   for (const item of asArray(orderBy)) shape.rows.push(...sortKey(field(item, "expr"), shape, sortScope));
   // LIMIT / OFFSET decide which rows too (and may read a table: LIMIT (SELECT n FROM settings)).
-  shape.rows.push(...originsOf(field(query, "limit_clause"), FILTER, { scope: sortScope, query: analyseQuerySimple }));
+  shape.rows.push(...originsOf(field(query, "limit_clause"), FILTER, { scope: sortScope, query: analyseQuery }));
   return shape;
 }
 
@@ -85,7 +85,7 @@ function analyseSetExpr(body: unknown, scope: Scope): { shape: Shape; selectScop
       return { shape: union(left, right, scope), selectScope: null };
     }
     case "Values": {
-      const walk = { scope, query: analyseQuerySimple };
+      const walk = { scope, query: analyseQuery };
       const rows = asArray(field(value, "rows")).map((row) => asArray(field(row, "content") ?? row));
       const width = Math.max(0, ...rows.map((r) => r.length));
       const items: OutItem[] = [];
@@ -98,10 +98,6 @@ function analyseSetExpr(body: unknown, scope: Scope): { shape: Shape; selectScop
     default:
       return { shape: unsupported(scope, `a ${tag} query body`), selectScope: null };
   }
-}
-
-function analyseQuerySimple(query: unknown, parent: Scope): Shape {
-  return analyseQuery(query, parent);
 }
 
 /** UNION / INTERSECT / EXCEPT: columns by position, names from the left. */
@@ -125,7 +121,7 @@ function union(left: Shape, right: Shape, scope: Scope): Shape {
 
 function analyseSelect(select: unknown, parent: Scope): { shape: Shape; selectScope: Scope } {
   const scope = new Scope(parent.ctx, parent);
-  const walk: ExpressionWalk = { scope, query: analyseQuerySimple };
+  const walk: ExpressionWalk = { scope, query: analyseQuery };
   const rows: Origin[] = [];
   for (const from of asArray(field(select, "from"))) addTableWithJoins(from, scope, walk, rows);
   for (const [name, spec] of asArray(field(select, "named_window")).map((w) => asArray(w))) {
@@ -145,7 +141,17 @@ function analyseSelect(select: unknown, parent: Scope): { shape: Shape; selectSc
       const name = identText(field(value, "alias")) ?? exprName(field(value, "expr"), parent.ctx.text, items.length);
       items.push({ kind: "column", name, origins: originsOf(field(value, "expr"), IDENTITY, walk) });
     } else if (tag === "Wildcard") {
-      for (const rel of scope.relations) items.push(...rel.shape.items);
+      // A USING / NATURAL key appears once in `*`, as SQLite expands it (positions matter for INSERT).
+      const keys = new Set<string>();
+      for (const rel of scope.relations)
+        for (const item of rel.shape.items) {
+          const key = item.kind === "column" ? item.name.toLowerCase() : null;
+          if (key !== null && scope.usingColumns.has(key)) {
+            if (keys.has(key)) continue;
+            keys.add(key);
+          }
+          items.push(item);
+        }
     } else if (tag === "QualifiedWildcard") {
       const parts = objectNameParts(variantValue(asArray(value)[0], "ObjectName") ?? asArray(value)[0]);
       const rel = parts === null ? undefined : scope.relation(parts[parts.length - 1] ?? "");
@@ -192,7 +198,7 @@ function sortKey(expr: unknown, shape: Shape, scope: Scope): Origin[] {
     const item = shape.items[position - 1];
     return item?.kind === "column" ? compose(item.origins, SORT) : [];
   }
-  return aliasOrigins(expr, scope, SORT) ?? originsOf(expr, SORT, { scope, query: analyseQuerySimple });
+  return aliasOrigins(expr, scope, SORT) ?? originsOf(expr, SORT, { scope, query: analyseQuery });
 }
 
 function positionOf(expr: unknown): number | null {
@@ -280,7 +286,7 @@ function addRelation(factor: unknown, scope: Scope, walk: ExpressionWalk, rows: 
     const parts = objectNameParts(field(value, "name"));
     const cte = parts?.length === 1 ? scope.cte(name) : undefined;
     if (cte !== undefined) {
-      scope.relations.push({ alias: aliasOf(name), table: null, shape: renamedShape(cte, aliasColumns()) });
+      scope.relations.push({ alias: aliasOf(name), table: null, shape: renamed(cte, aliasColumns()) });
       return;
     }
     if (!isTarget) scope.ctx.inputs.add(name);
@@ -289,7 +295,7 @@ function addRelation(factor: unknown, scope: Scope, walk: ExpressionWalk, rows: 
   }
   if (tag === "Derived") {
     const shape = analyseQuery(field(value, "subquery"), scope.parent ?? scope);
-    scope.relations.push({ alias: aliasOf(`subquery${scope.relations.length + 1}`), table: null, shape: renamedShape(shape, aliasColumns()) });
+    scope.relations.push({ alias: aliasOf(`subquery${scope.relations.length + 1}`), table: null, shape: renamed(shape, aliasColumns()) });
     return;
   }
   if (tag === "NestedJoin") {
@@ -299,10 +305,6 @@ function addRelation(factor: unknown, scope: Scope, walk: ExpressionWalk, rows: 
   scope.ctx.reasons.push(`a ${tag} in FROM is not analysed`);
   scope.ctx.opaque = true;
   scope.relations.push({ alias: aliasOf(tag), table: null, shape: { ...emptyShape(), opaque: true } });
-}
-
-function renamedShape(shape: Shape, names: Array<string | null>): Shape {
-  return renamed(shape, names);
 }
 
 function unsupported(scope: Scope, what: string): Shape {

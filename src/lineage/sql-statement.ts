@@ -44,11 +44,12 @@ export function analyseStatement(statement: unknown, ctx: Context, resultDataset
   const writes = new Writes();
   const root = new Scope(ctx, null);
   dispatch(statement, root, ctx, writes, resultDataset);
-  const inputs = new Set(ctx.inputs);
-  for (const e of writes.edges) inputs.add(e.from.dataset.slice("d1://".length));
+  // Read: what FROM clauses named, and every table an edge starts at (an UPDATE reading its own row).
+  const inputs = new Set([...ctx.inputs].map(d1TableUri));
+  for (const e of writes.edges) inputs.add(e.from.dataset);
   const edges = ctx.opaque ? [] : uniqueEdges(writes.edges);
   return {
-    inputs: [...inputs].map(d1TableUri),
+    inputs: [...inputs],
     outputs: [...writes.outputs],
     edges,
     needsColumns: [...ctx.needs],

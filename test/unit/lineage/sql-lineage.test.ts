@@ -231,6 +231,15 @@ describe("SELECT * expansion", () => {
     expect(edgeLines(l.edges)).toEqual(["t.x -> result.x DIRECT/IDENTITY", "t.y -> result.* INDIRECT/FILTER"]);
   });
 
+  it("a USING key appears once in *, so INSERT maps the rest by their real positions", () => {
+    const l = lineageOf("INSERT INTO wide SELECT * FROM a JOIN b USING (k)", { a: ["k", "x"], b: ["k", "y"], wide: ["k", "x", "y"] });
+    expect(edgeLines(l.edges).filter((e) => e.includes(" DIRECT/"))).toEqual([
+      "a.k -> wide.k DIRECT/IDENTITY",
+      "a.x -> wide.x DIRECT/IDENTITY",
+      "b.y -> wide.y DIRECT/IDENTITY",
+    ]);
+  });
+
   it("a qualified star expands only that table", () => {
     const l = lineageOf("SELECT u.* FROM users u JOIN orders o ON o.user_id = u.id", { users: ["id", "name"], orders: ["user_id"] });
     expect(edgeLines(l.edges).filter((e) => !e.includes("JOIN"))).toEqual([
@@ -359,6 +368,12 @@ describe("what the analyser cannot handle gives table-level lineage with a reaso
     expect(l.outputs).toEqual(["d1://out"]);
     expect(l.edges).toEqual([]);
     expect(l.reasons[0]).toMatch(/parser rejected/);
+  });
+
+  it("the text scan does not take an upsert's DO UPDATE SET for a table", () => {
+    const l = lineageOf("INSERT INTO stock (sku) SELECT sku FROM (deliveries) ON CONFLICT (sku) DO UPDATE SET qty = qty + 1");
+    expect(l.outputs).toEqual(["d1://stock"]);
+    expect(l.inputs).toEqual(["d1://deliveries"]);
   });
 
   it("the text scan leaves CTE names out of the datasets", () => {
