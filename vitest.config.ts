@@ -19,6 +19,9 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 API_TOKEN: "test-token",
+                // Webhook triggers name a Worker secret; /api/dev/* is on as under npm start.
+                HOOK_SECRET: "test-hook-secret",
+                DEV_TOOLS: "on",
                 // Short leases so recovery paths run within a test's time.
                 DISPATCH_LEASE_MS: "1000",
                 LEASE_MARGIN_MS: "300",

@@ -2,7 +2,7 @@
 // `npm start [-- --port N]`: starts Switchyard locally on workerd (wrangler dev) with local D1,
 // Queues, R2 and Durable Objects, applies the catalog migrations, and registers the example DAGs.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -23,6 +23,17 @@ if (!existsSync(".dev.vars")) {
   copyFileSync(".dev.vars.example", ".dev.vars");
   console.log("start: created .dev.vars from .dev.vars.example");
 }
+// A .dev.vars from an older checkout gets the variables the example added since (never overwritten).
+{
+  const have = readFileSync(".dev.vars", "utf8");
+  const missing = readFileSync(".dev.vars.example", "utf8")
+    .split("\n")
+    .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line) && !new RegExp(`^${line.split("=")[0]}=`, "m").test(have));
+  if (missing.length > 0) {
+    appendFileSync(".dev.vars", `${have.endsWith("\n") ? "" : "\n"}${missing.join("\n")}\n`);
+    console.log(`start: added ${missing.map((l) => l.split("=")[0]).join(", ")} to .dev.vars`);
+  }
+}
 const token = /API_TOKEN\s*=\s*"?([^"\n]+)"?/.exec(readFileSync(".dev.vars", "utf8"))?.[1];
 if (!token) {
   console.error("start: .dev.vars has no API_TOKEN");
@@ -41,7 +52,7 @@ if (migrate.status !== 0) {
 
 const base = `http://127.0.0.1:${port}`;
 // --test-scheduled: GET /__scheduled?cron=* * * * * fires the minute cron tick by hand.
-const dev = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--var", `PUBLIC_URL:${base}`, ...passThrough], {
+const dev = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--var", `PUBLIC_URL:${base}`, "--var", "DEV_TOOLS:on", ...passThrough], {
   stdio: ["inherit", "inherit", "inherit"],
 });
 const stop = (signal) => {

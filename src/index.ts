@@ -3,10 +3,14 @@ import { bearerToken } from "./api/auth";
 import { backfillsApi } from "./api/backfills";
 import { dagsApi } from "./api/dags";
 import { demoApi } from "./api/demo";
+import { devApi } from "./api/dev";
+import { datasetsApi } from "./api/datasets";
+import { hooksApi } from "./api/hooks";
 import { notFound, onError } from "./api/errors";
 import { poolsApi } from "./api/pools";
 import { runsApi } from "./api/runs";
 import { consumeTasks } from "./queue/consumer";
+import { consumeEvents } from "./queue/events-consumer";
 import { tickDueDags } from "./triggers/cron-tick";
 
 export { DagCoordinator } from "./dags/dag-coordinator";
@@ -19,18 +23,24 @@ export const app = new Hono<{ Bindings: Env }>();
 
 app.get("/health", (c) => c.json({ ok: true }));
 app.route("/demo", demoApi);
+// Signed webhooks: the signature is the credential, no API token.
+app.route("/hooks", hooksApi);
 app.use("/api/*", bearerToken());
 app.route("/api/dags", dagsApi);
 app.route("/api/runs", runsApi);
 app.route("/api/backfills", backfillsApi);
 app.route("/api/pools", poolsApi);
+app.route("/api/datasets", datasetsApi);
+app.route("/api/dev", devApi);
 app.notFound(notFound);
 app.onError(onError);
 
 export default {
   fetch: app.fetch,
   async queue(batch, env): Promise<void> {
-    await consumeTasks(batch, env);
+    // One Worker consumes both queues: task attempts, and R2 event notifications.
+    if (batch.queue.startsWith("switchyard-events")) await consumeEvents(batch, env);
+    else await consumeTasks(batch, env);
   },
   async scheduled(controller, env): Promise<void> {
     await tickDueDags(env, controller.scheduledTime);

@@ -6,6 +6,8 @@ import { dagFor } from "../dags/client";
 import { backfillsOf } from "../db/backfills";
 import { dagScheduling } from "../scheduling/dag-schedule";
 import { upcomingRuns } from "../scheduling/schedule";
+import { checkTriggers } from "../triggers/check-triggers";
+import { triggerIndexRows } from "../events/trigger-index";
 import { backfillListItem } from "./backfills";
 import { DagSpecSchema, IdSchema } from "../dag/spec";
 import { validateDagSpec } from "../dag/validate";
@@ -92,13 +94,20 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
         result.issues,
       );
     }
+    const triggers = result.spec.triggers ?? [];
+    if (triggers.length > 0) {
+      const problems = await checkTriggers(c.env, dagId, triggers);
+      if (problems.length > 0) apiError(400, "invalid_dag", problems.map((i) => `${i.path}: ${i.message}`).join("; "), problems);
+    }
     const specJson = canonicalJson(result.spec);
+    const now = Date.now();
     const registered = await registerDagVersion(catalog(c.env.CATALOG), {
       dagId,
       specJson,
       specHash: await sha256Hex(specJson),
       description: result.spec.description,
-      now: Date.now(),
+      now,
+      triggers: (version) => triggerIndexRows(dagId, version, triggers, now),
     });
     if ("conflict" in registered) apiError(409, "conflict", "another version was registered at the same time; retry");
     // The DAG's object applies the version's schedule now; if it cannot, the minute tick will.

@@ -1,7 +1,8 @@
 import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { dagSchedules, dagVersions, dags, runs, taskAttempts, taskInstances } from "./schema";
+import type { TriggerIndexRow } from "../events/trigger-index";
+import { dagSchedules, dagTriggers, dagVersions, dags, runs, taskAttempts, taskInstances } from "./schema";
 import { RunTriggerSchema } from "../run/rpc";
 import type { AttemptRecord, RunHeader, RunStatus, RunTrigger, TaskInstance } from "../run/types";
 
@@ -66,11 +67,20 @@ export async function dagVersion(db: Catalog, dagId: string, version: number): P
  */
 export async function registerDagVersion(
   db: Catalog,
-  input: { dagId: string; specJson: string; specHash: string; description: string | undefined; now: number },
+  input: {
+    dagId: string;
+    specJson: string;
+    specHash: string;
+    description: string | undefined;
+    now: number;
+    /** The version's trigger index rows (built for the version number this call assigns). */
+    triggers?: (version: number) => TriggerIndexRow[];
+  },
 ): Promise<{ version: number; created: boolean } | { conflict: true }> {
   const latest = await latestDagVersion(db, input.dagId);
   if (latest && latest.specHash === input.specHash) return { version: latest.version, created: false };
   const version = (latest?.version ?? 0) + 1;
+  const triggerRows = input.triggers?.(version) ?? [];
   const [inserted] = await db.batch([
     db
       .insert(dagVersions)
@@ -95,6 +105,9 @@ export async function registerDagVersion(
       .insert(dagSchedules)
       .values({ dagId: input.dagId, wantedVersion: version, updatedAt: input.now })
       .onConflictDoUpdate({ target: dagSchedules.dagId, set: { wantedVersion: sql`max(${dagSchedules.wantedVersion}, ${version})`, updatedAt: input.now } }),
+    // The trigger index follows the latest version (only if this insert won: `version` is unclaimed otherwise).
+    db.delete(dagTriggers).where(and(eq(dagTriggers.dagId, input.dagId), sql`${dagTriggers.version} < ${version}`)),
+    ...triggerRows.map((r) => db.insert(dagTriggers).values(r).onConflictDoNothing()),
   ]);
   if (inserted.length === 0) return { conflict: true };
   return { version, created: true };
