@@ -91,7 +91,10 @@ if (!(await waitReady())) {
   }
   const dir = join(root, "examples", "dags");
   const registered = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+  // DAGs triggered by another DAG are registered after the DAGs they name.
+  const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+  const upstreamOf = (f) => JSON.parse(readFileSync(join(dir, f), "utf8")).triggers?.some((t) => t.type === "dag") ?? false;
+  for (const file of [...files.filter((f) => !upstreamOf(f)), ...files.filter(upstreamOf)]) {
     const dagId = file.replace(/\.json$/, "");
     const body = readFileSync(join(dir, file), "utf8").replaceAll("${SWITCHYARD_URL}", base);
     const res = await fetch(`${base}/api/dags/${dagId}`, {
