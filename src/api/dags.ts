@@ -1,9 +1,10 @@
 import { Hono } from "hono";
+import { validator } from "hono/validator";
 import { z } from "zod";
 import { canonicalJson } from "../dag/canonical";
 import { DagSpecSchema, IdSchema } from "../dag/spec";
 import { validateDagSpec } from "../dag/validate";
-import { catalog, dagVersion, latestDagVersion, listDags, listRuns, registerDagVersion, storedTrigger } from "../db/catalog";
+import { catalog, dagVersion, latestDagVersion, listDagSpecs, listDags, listRuns, registerDagVersion, storedTrigger } from "../db/catalog";
 import { sha256Hex } from "../lib/ids";
 import { RUN_STATUSES } from "../run/types";
 import { iso } from "../run/view";
@@ -41,6 +42,17 @@ function decodeCursor(raw: string) {
   }
 }
 
+const SpecTagsSchema = z.object({ tags: z.array(z.string()).optional() });
+
+/** A stored spec's tags (JSON read back from storage is parsed; an unreadable one has none). */
+function specTags(specJson: string): string[] {
+  try {
+    return SpecTagsSchema.safeParse(JSON.parse(specJson)).data?.tags ?? [];
+  } catch {
+    return [];
+  }
+}
+
 function dagIdParam(raw: string): string {
   return parseOr400(IdSchema, raw, "invalid_dag_id");
 }
@@ -48,12 +60,15 @@ function dagIdParam(raw: string): string {
 /** `/api/dags`: register and read DAG versions, trigger and list runs. */
 export const dagsApi = new Hono<{ Bindings: Env }>()
   .get("/", async (c) => {
-    const rows = await listDags(catalog(c.env.CATALOG));
+    const db = catalog(c.env.CATALOG);
+    const [rows, specs] = await Promise.all([listDags(db), listDagSpecs(db)]);
+    const tags = new Map(specs.map((s) => [s.dagId, specTags(s.specJson)]));
     return c.json({
       dags: rows.map((d) => ({
         dagId: d.dagId,
         version: d.latestVersion,
         description: d.description,
+        tags: tags.get(d.dagId) ?? [],
         updatedAt: iso(d.updatedAt),
       })),
     });
@@ -81,10 +96,10 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
     if ("conflict" in registered) apiError(409, "conflict", "another version was registered at the same time; retry");
     return c.json({ dagId, version: registered.version, created: registered.created }, registered.created ? 201 : 200);
   })
-  .get("/:dagId", async (c) => {
+  .get("/:dagId", validator("query", (v) => v as { version?: string }), async (c) => {
     const dagId = dagIdParam(c.req.param("dagId"));
     const db = catalog(c.env.CATALOG);
-    const versionParam = c.req.query("version");
+    const versionParam = c.req.valid("query").version;
     const version =
       versionParam === undefined
         ? undefined
@@ -121,9 +136,9 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
     const { run } = result;
     return c.json({ runId: run.runId, status: run.status, run }, result.kind === "started" ? 201 : 200);
   })
-  .get("/:dagId/runs", async (c) => {
+  .get("/:dagId/runs", validator("query", (v) => parseOr400(ListRunsQuerySchema, v)), async (c) => {
     const dagId = dagIdParam(c.req.param("dagId"));
-    const q = parseOr400(ListRunsQuerySchema, c.req.query());
+    const q = c.req.valid("query");
     const limit = q.limit ?? 50;
     const db = catalog(c.env.CATALOG);
     if (!(await latestDagVersion(db, dagId))) apiError(404, "not_found", `no DAG '${dagId}'`);

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { validator } from "hono/validator";
 import { z } from "zod";
 import { IdSchema } from "../dag/spec";
 import { hasArtifactRef, resolveOutput } from "../lib/artifacts";
@@ -39,9 +40,9 @@ function commandAnswer(runId: string, result: CommandResult): RunView {
 
 /** `/api/runs/{runId}`: a run's live state (from its coordinator), its attempts, cancel, retry, clear. */
 export const runsApi = new Hono<{ Bindings: Env }>()
-  .get("/:runId", async (c) => {
+  .get("/:runId", validator("query", (v) => v as { tasks?: string }), async (c) => {
     const runId = runIdParam(c.req.param("runId"));
-    if (c.req.query("tasks") === "false") {
+    if (c.req.valid("query").tasks === "false") {
       const summary = await coordinatorFor(c.env, runId).summary();
       if (!summary) apiError(404, "not_found", `no run '${runId}'`);
       return c.json(summary);

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { dagVersions, dags, runs, taskAttempts, taskInstances } from "./schema";
@@ -303,4 +303,40 @@ export function historyStatements(d1: D1Database, records: HistoryRecord[], now:
 export async function writeHistory(d1: D1Database, records: HistoryRecord[], now: number, extra: D1PreparedStatement[] = []): Promise<void> {
   const stmts = [...historyStatements(d1, records, now), ...extra];
   if (stmts.length > 0) await d1.batch(stmts);
+}
+
+/** The latest version's spec JSON of every DAG, for what the list shows from a spec (its tags). */
+export async function listDagSpecs(db: Catalog) {
+  return db
+    .select({ dagId: dagVersions.dagId, specJson: dagVersions.specJson })
+    .from(dagVersions)
+    .innerJoin(dags, and(eq(dags.dagId, dagVersions.dagId), eq(dags.latestVersion, dagVersions.version)))
+    .limit(1_000);
+}
+
+/** The newest `limit` runs of a DAG (the runs grid's columns), newest first. */
+export async function recentRuns(db: Catalog, dagId: string, limit: number) {
+  return db.select().from(runs).where(eq(runs.dagId, dagId)).orderBy(desc(runs.createdAt), desc(runs.runId)).limit(limit);
+}
+
+/**
+ * Task states of some runs for the runs grid: one row per (run, task, state) with a count, so a
+ * mapped task's thousands of instances come back as a few counts. `instance` is true for rows of
+ * mapped instances, false for the task's own row.
+ */
+export async function gridTaskStates(db: Catalog, runIds: readonly string[]) {
+  if (runIds.length === 0) return [];
+  const instance = sql<number>`(${taskInstances.mapIndex} IS NOT NULL)`;
+  return db
+    .select({
+      runId: taskInstances.runId,
+      taskId: taskInstances.taskId,
+      instance,
+      status: taskInstances.status,
+      count: sql<number>`count(*)`,
+      attempts: sql<number>`max(${taskInstances.attempts})`,
+    })
+    .from(taskInstances)
+    .where(inArray(taskInstances.runId, [...runIds]))
+    .groupBy(taskInstances.runId, taskInstances.taskId, instance, taskInstances.status);
 }
