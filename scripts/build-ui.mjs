@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the web UI's client islands (src/ui/client/pages/*.tsx, one entry per page) and its
 // stylesheet into dist/public/ui/, the directory wrangler serves as static assets next to the
-// Worker. Shared code is split into chunks, so a page loads its entry and what it imports.
+// Worker. Each page is one file (shared code is bundled into each: one request, no waterfall).
 // Writes dist/ui-sizes.json: the JavaScript each page loads, raw and gzipped.
 import { build } from "esbuild";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,7 +21,8 @@ export async function buildUi({ quiet = false } = {}) {
     entryPoints: [...entries, join(root, "src", "ui", "client", "styles.css")],
     outdir,
     bundle: true,
-    splitting: true,
+    // One file per page: no chunk waterfall (each page's JavaScript is one request).
+    splitting: false,
     format: "esm",
     target: "es2022",
     minify: true,

@@ -1,10 +1,13 @@
+import { useEffect, useRef, useState } from "hono/jsx/dom";
+import { GRID_ROW_PX, gridHtml, visibleRows } from "../../lib/grid-html";
 import type { GridModel } from "../../lib/grid-model";
-import { formatDuration } from "../../lib/grid-model";
-import { stateClass, stateLabel } from "../../lib/states";
+
+const VIEWPORT_PX = 560;
 
 /**
- * The runs grid: runs as columns (oldest left) with a duration bar on top, tasks as rows; a cell
- * is a button that selects that task instance. States are text in each cell's name and tooltip.
+ * The runs grid (HTML built by `gridHtml`, only the rows in view): runs as columns, oldest left,
+ * with a duration bar on top; tasks as rows. A cell selects that task instance, a run bar that
+ * run (clicks delegated); the hovered or focused cell is described under the grid.
  */
 export function RunsGrid(props: {
   model: GridModel;
@@ -12,57 +15,52 @@ export function RunsGrid(props: {
   onSelectCell: (runId: string, taskId: string) => void;
   onSelectRun: (runId: string) => void;
 }) {
-  const { model, selected } = props;
+  const [scrollTop, setScrollTop] = useState(0);
+  const [hover, setHover] = useState("");
+  const box = useRef<HTMLDivElement>(null);
+  const refocus = useRef<string | null>(null);
+  const win = visibleRows(props.model.rows.length, scrollTop, VIEWPORT_PX);
+
+  // Redrawing replaces the cells: give focus back to the one that had it.
+  useEffect(() => {
+    const sel = refocus.current;
+    if (sel === null) return;
+    refocus.current = null;
+    box.current?.querySelector<HTMLElement>(sel)?.focus();
+  });
+
+  const describe = (e: Event) => {
+    const label = (e.target as Element).closest("button")?.getAttribute("aria-label");
+    if (label) setHover(label);
+  };
+  const onClick = (e: Event) => {
+    const button = (e.target as Element).closest("button");
+    const run = button?.getAttribute("data-run");
+    if (!button || !run) return;
+    const task = button.getAttribute("data-task");
+    refocus.current = task ? `button.cell[data-run="${CSS.escape(run)}"][data-task="${CSS.escape(task)}"]` : `button[data-run="${CSS.escape(run)}"]:not([data-task])`;
+    if (task) props.onSelectCell(run, task);
+    else props.onSelectRun(run);
+  };
   return (
-    <div class="grid-scroll">
-      <table class="runs-grid" aria-label="Runs grid: tasks by run">
-        <thead>
-          <tr>
-            <th scope="col" class="grid-corner">
-              Task \ run
-            </th>
-            {model.columns.map((c) => (
-              <th scope="col" class={selected?.runId === c.runId ? "sel" : ""}>
-                <button
-                  type="button"
-                  class={`run-bar-btn`}
-                  title={c.label}
-                  aria-label={`Select ${c.label}`}
-                  onClick={() => props.onSelectRun(c.runId)}
-                >
-                  <span class={`run-bar ${stateClass(c.status)}`} style={`height:${Math.round(c.bar * 48)}px`}></span>
-                </button>
-                <span class="sr">{c.durationMs === null ? "" : formatDuration(c.durationMs)}</span>
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {model.rows.map((r) => (
-            <tr>
-              <th scope="row" class="task-name">
-                {r.taskId}
-              </th>
-              {r.cells.map((cell) => (
-                <td class={selected?.runId === cell.runId ? "sel" : ""}>
-                  <button
-                    type="button"
-                    class={`cell ${stateClass(cell.status)}${selected?.runId === cell.runId && selected.taskId === cell.taskId ? " current" : ""}`}
-                    title={cell.text}
-                    aria-label={cell.text}
-                    data-state={cell.status}
-                    data-task={cell.taskId}
-                    data-run={cell.runId}
-                    onClick={() => props.onSelectCell(cell.runId, cell.taskId)}
-                  >
-                    <span class="sr">{stateLabel(cell.status)}</span>
-                  </button>
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <>
+      <div
+        ref={box}
+        class="grid-scroll"
+        style={`max-height:${VIEWPORT_PX + 64}px`}
+        onClick={onClick}
+        onMouseOver={describe}
+        onFocusIn={describe}
+        onScroll={(e: Event) => {
+          const top = (e.currentTarget as HTMLElement).scrollTop;
+          // Redraw only when the window moves by a few rows.
+          if (Math.abs(top - scrollTop) >= GRID_ROW_PX * 4) setScrollTop(top);
+        }}
+        dangerouslySetInnerHTML={{ __html: gridHtml(props.model, props.selected, win) }}
+      ></div>
+      <p class="grid-hover muted small" aria-hidden="true">
+        {hover || "Hover or focus a cell to see its task, run and state."}
+      </p>
+    </>
   );
 }

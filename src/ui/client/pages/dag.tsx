@@ -27,11 +27,13 @@ function DagPage() {
     const body = await read(
       await api.api.dags[":dagId"].$get({ param: { dagId }, query: version === undefined ? {} : { version: String(version) } }),
     );
+    performance.mark("switchyard:spec-loaded");
     setDag((d) => ({ version: body.version, latest: d?.latest ?? body.version, createdAt: body.createdAt, spec: body.spec as Spec }));
   };
   const loadGrid = async (): Promise<boolean> => {
     const body = await read(await api.api.dags[":dagId"].grid.$get({ param: { dagId }, query: { limit: 25 } }));
     const next = body.runs as GridRunInput[];
+    performance.mark("switchyard:grid-loaded");
     const changed = JSON.stringify(next) !== JSON.stringify(runs);
     if (changed) setRuns(next);
     return changed;
@@ -41,6 +43,11 @@ function DagPage() {
     // Structure and state load in separate requests, side by side.
     void Promise.all([loadVersion(), loadGrid()]).catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
+
+  // A mark once structure and state are on screen (read by the e2e timing report).
+  useEffect(() => {
+    if (dag && runs) requestAnimationFrame(() => performance.mark("switchyard:dag-page-rendered"));
+  }, [dag, runs]);
 
   const anyActive = (runs ?? []).some((r) => !isFinalRunStatus(r.status));
   usePoll(loadGrid, runs !== null && anyActive);
@@ -102,7 +109,12 @@ function DagPage() {
         )}
       </p>
       <div class="layout">
-        <TaskGraph layout={layout} states={states} onSelect={(taskId) => runId && void selectCell(runId, taskId)} />
+        <TaskGraph
+          layout={layout}
+          states={states}
+          {...(selected?.taskId ? { selected: selected.taskId } : {})}
+          onSelect={(taskId) => runId && void selectCell(runId, taskId)}
+        />
         <aside class="panel" aria-live="polite" aria-label="Selected task instance">
           {selected?.taskId ? (
             <>
