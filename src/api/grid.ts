@@ -18,24 +18,33 @@ export interface GridCell {
   mapped?: { total: number; states: Record<string, number> };
 }
 
-type StateRow = Awaited<ReturnType<typeof gridTaskStates>>[number];
+const TaskStatesJsonSchema = z.record(z.string(), z.tuple([z.string(), z.number()]));
 
-/** Folds (run, task, state, count) rows into cells per run and task. */
-export function gridCells(rows: readonly StateRow[]): Map<string, Record<string, GridCell>> {
+type StateRows = Awaited<ReturnType<typeof gridTaskStates>>;
+
+/** Folds the task rows and the instance counts into cells per run and task. */
+export function gridCells(rows: StateRows): Map<string, Record<string, GridCell>> {
   const byRun = new Map<string, Record<string, GridCell>>();
-  for (const r of rows) {
-    let tasks = byRun.get(r.runId);
-    if (!tasks) byRun.set(r.runId, (tasks = {}));
-    let cell = tasks[r.taskId];
-    if (!cell) tasks[r.taskId] = cell = { status: "none", attempts: 0 };
-    if (Number(r.instance) === 1) {
-      cell.mapped ??= { total: 0, states: {} };
-      cell.mapped.total += Number(r.count);
-      cell.mapped.states[r.status] = (cell.mapped.states[r.status] ?? 0) + Number(r.count);
-    } else {
-      cell.status = r.status;
-      cell.attempts = Number(r.attempts);
+  const cellOf = (runId: string, taskId: string): GridCell => {
+    let tasks = byRun.get(runId);
+    if (!tasks) byRun.set(runId, (tasks = {}));
+    return (tasks[taskId] ??= { status: "none", attempts: 0 });
+  };
+  for (const r of rows.runs) {
+    // JSON SQLite built from the catalog's own rows, read back as any stored JSON: parsed, checked.
+    const parsed = TaskStatesJsonSchema.safeParse(JSON.parse(r.tasksJson));
+    if (!parsed.success) continue;
+    for (const [taskId, [status, attempts]] of Object.entries(parsed.data)) {
+      const cell = cellOf(r.runId, taskId);
+      cell.status = status;
+      cell.attempts = attempts;
     }
+  }
+  for (const r of rows.instances) {
+    const cell = cellOf(r.runId, r.taskId);
+    cell.mapped ??= { total: 0, states: {} };
+    cell.mapped.total += Number(r.count);
+    cell.mapped.states[r.status] = (cell.mapped.states[r.status] ?? 0) + Number(r.count);
   }
   return byRun;
 }

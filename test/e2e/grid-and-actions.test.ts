@@ -90,24 +90,8 @@ describe("the runs grid", () => {
 });
 
 describe("cancel and clear from the run page", () => {
-  it("cancels a running run after confirmation", async () => {
-    const res = await api(`/api/dags/${SLOW_DAG}/runs`, { method: "POST", json: {} });
-    await page.goto(`${BASE}/runs/${res.body.runId}`);
-    await page.locator('article[data-task="wait"][data-state="running"]').waitFor({ timeout: 20_000 });
-    await page.getByRole("button", { name: "Cancel run" }).click();
-    const dialog = page.getByRole("dialog", { name: "Cancel this run?" });
-    await dialog.waitFor();
-    // Backing out leaves the run alone.
-    await dialog.getByRole("button", { name: "Keep the run as it is" }).click();
-    expect(await page.locator("#run-status .badge").textContent()).toBe("running");
-    await page.getByRole("button", { name: "Cancel run" }).click();
-    await page.getByRole("dialog").getByRole("button", { name: "Cancel run" }).click();
-    await page.locator("#run-status").getByText("cancelled").waitFor();
-    await page.locator('article[data-task="wait"][data-state="cancelled"]').waitFor();
-    await page.locator('article[data-task="after"][data-state="cancelled"]').waitFor();
-    expect(await page.getByRole("button", { name: "Retry failed tasks" }).count()).toBe(1);
-  });
-
+  // Clear first: the cancelled run's slow request keeps a local queue consumer busy until its worker
+  // aborts it at the next heartbeat.
   it("clears a task with its downstream tasks, which run again as new attempts", async () => {
     const runId = runIds[0] ?? "";
     await page.goto(`${BASE}/runs/${runId}`);
@@ -127,5 +111,23 @@ describe("cancel and clear from the run page", () => {
     const view = await api(`/api/runs/${runId}`);
     const load = view.body.tasks.find((t: { taskId: string }) => t.taskId === "load");
     expect(load.attempts).toBe(2);
+  });
+
+  it("cancels a running run after confirmation", async () => {
+    const res = await api(`/api/dags/${SLOW_DAG}/runs`, { method: "POST", json: {} });
+    await page.goto(`${BASE}/runs/${res.body.runId}`);
+    await page.locator('article[data-task="wait"][data-state="running"]').waitFor({ timeout: 20_000 });
+    await page.getByRole("button", { name: "Cancel run" }).click();
+    const dialog = page.getByRole("dialog", { name: "Cancel this run?" });
+    await dialog.waitFor();
+    // Backing out leaves the run alone.
+    await dialog.getByRole("button", { name: "Keep the run as it is" }).click();
+    expect(await page.locator("#run-status .badge").textContent()).toBe("running");
+    await page.getByRole("button", { name: "Cancel run" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Cancel run" }).click();
+    await page.locator("#run-status").getByText("cancelled").waitFor();
+    await page.locator('article[data-task="wait"][data-state="cancelled"]').waitFor();
+    await page.locator('article[data-task="after"][data-state="cancelled"]').waitFor();
+    expect(await page.getByRole("button", { name: "Retry failed tasks" }).count()).toBe(1);
   });
 });

@@ -57,6 +57,10 @@ export async function stopSwitchyard(): Promise<void> {
       // already gone
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    // Let go of the pipes, so the test runner can exit.
+    s.stdout?.destroy();
+    s.stderr?.destroy();
+    s.unref();
   }
   if (state) rmSync(state, { recursive: true, force: true });
 }

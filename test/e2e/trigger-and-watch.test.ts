@@ -40,6 +40,11 @@ beforeAll(async () => {
   ({ browser, close } = await launchChromium());
   const reg = await api(`/api/dags/${DAG}`, { method: "PUT", json: spec });
   expect([200, 201]).toContain(reg.status);
+  // Some history for the list's squares: runs of the example DAGs `npm start` registered.
+  for (const example of ["orders_etl", "branching", "fan_out", "orders_etl", "branching"]) {
+    const res = await api(`/api/dags/${example}/runs`, { method: "POST", json: {} });
+    expect(res.status).toBe(201);
+  }
 });
 afterAll(async () => {
   await close();
@@ -67,7 +72,6 @@ describe("sign in, trigger from the form, watch the run", () => {
     await page.getByLabel("Tag").selectOption("");
     expect(await page.locator("tbody tr").count()).toBe(1);
     await page.getByLabel("Filter by name or description").fill("");
-    await screenshot(page, "dag-list");
   });
 
   it("generates the trigger form and shows the API's error next to an out-of-range param", async () => {
@@ -134,5 +138,15 @@ describe("sign in, trigger from the form, watch the run", () => {
     await page.locator('svg.graph g.node[data-state="success"]').first().waitFor();
     expect(await page.locator("svg.graph g.node").count()).toBe(TASKS.length);
     await screenshot(page, "dag-graph");
+  });
+
+  it("shows the run among the DAG's last runs, its state as text on the square", async () => {
+    await page.getByRole("link", { name: "DAGs" }).click();
+    const square = page.locator(`tr[data-dag="${DAG}"] a.square`).last();
+    await square.waitFor();
+    expect(await square.getAttribute("aria-label")).toMatch(/: success$/);
+    await page.locator('tr[data-dag="orders_etl"] a.square').nth(1).waitFor();
+    await square.focus();
+    await screenshot(page, "dag-list");
   });
 });
