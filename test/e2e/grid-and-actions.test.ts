@@ -113,10 +113,43 @@ describe("cancel and clear from the run page", () => {
     expect(load.attempts).toBe(2);
   });
 
+  it("retries a failed run's failed tasks after confirmation", async () => {
+    const runId = runIds[1] ?? "";
+    await page.goto(`${BASE}/runs/${runId}`);
+    await page.locator('article[data-task="boom"][data-state="failed"]').waitFor();
+    await page.getByRole("button", { name: "Retry failed tasks" }).click();
+    await page.getByRole("dialog", { name: "Retry the failed tasks?" }).getByRole("button", { name: "Retry failed tasks" }).click();
+    await page.getByText("Retrying the failed tasks.").waitFor();
+    // boom fails again (it is asked to): a second attempt, and the run ends failed again.
+    await page.waitForFunction(
+      () => document.querySelectorAll('article[data-task="boom"] table.attempts tbody tr').length === 2,
+      undefined,
+      { timeout: 20_000 },
+    );
+    await page.locator("#run-status").getByText("failed").waitFor({ timeout: 20_000 });
+    expect(await page.locator('article[data-task="extract"] table.attempts tbody tr').count()).toBe(1);
+  });
+
   it("cancels a running run after confirmation", async () => {
     const res = await api(`/api/dags/${SLOW_DAG}/runs`, { method: "POST", json: {} });
     await page.goto(`${BASE}/runs/${res.body.runId}`);
     await page.locator('article[data-task="wait"][data-state="running"]').waitFor({ timeout: 20_000 });
+    // The Gantt of a run in progress: the running attempt is an open bar whose time grows (its
+    // width is the whole chart while it is the only attempt: the axis stretches instead).
+    const bar = page.locator('svg.gantt rect.bar.open[data-task="wait"]');
+    await bar.waitFor();
+    const seconds = async () => Number(/running, ([\d.]+) s so far$/.exec((await bar.locator("title").textContent()) ?? "")?.[1] ?? NaN);
+    const before = await seconds();
+    expect(before).toBeGreaterThanOrEqual(0);
+    await page.waitForFunction(
+      (s) => {
+        const m = /([\d.]+) s so far$/.exec(document.querySelector('svg.gantt rect.bar.open[data-task="wait"] title')?.textContent ?? "");
+        return m !== null && Number(m[1]) > s;
+      },
+      before,
+      { timeout: 10_000 },
+    );
+    await screenshot(page, "run-in-progress");
     await page.getByRole("button", { name: "Cancel run" }).click();
     const dialog = page.getByRole("dialog", { name: "Cancel this run?" });
     await dialog.waitFor();

@@ -43,7 +43,13 @@ export async function startSwitchyard(): Promise<void> {
     server?.stderr?.on("data", (b: Buffer) => (out += b.toString()));
     server?.on("exit", (code) => rej(new Error(`start.mjs exited ${code}: ${out.slice(-2000)}`)));
   });
-  await Promise.race([ready, new Promise((_, rej) => setTimeout(() => rej(new Error(`not ready in 90 s: ${out.slice(-2000)}`)), 90_000))]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`not ready in 90 s: ${out.slice(-2000)}`)), 90_000)));
+  try {
+    await Promise.race([ready, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function stopSwitchyard(): Promise<void> {
@@ -56,7 +62,9 @@ export async function stopSwitchyard(): Promise<void> {
     } catch {
       // already gone
     }
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
+    clearTimeout(timer);
     // Let go of the pipes, so the test runner can exit.
     s.stdout?.destroy();
     s.stderr?.destroy();

@@ -60,8 +60,12 @@ const COLUMNS: Array<{ header: string; cell: (d: DagRow, runs: RecentRun[] | und
   },
 ];
 
+/** The list loads recent runs for at most this many DAGs (those the filter shows first). */
+const RUNS_FOR_AT_MOST = 100;
+
 async function loadRuns(dagIds: readonly string[]): Promise<Record<string, RecentRun[]>> {
   const out: Record<string, RecentRun[]> = {};
+  dagIds = dagIds.slice(0, RUNS_FOR_AT_MOST);
   // A few at a time: the list stays quick without a burst of requests.
   for (let i = 0; i < dagIds.length; i += 6) {
     await Promise.all(
@@ -93,14 +97,6 @@ function DagsPage() {
     })();
   }, []);
 
-  usePoll(async () => {
-    if (!dags) return false;
-    const next = await loadRuns(dags.map((d) => d.dagId));
-    const changed = JSON.stringify(next) !== JSON.stringify(runs);
-    if (changed) setRuns(next);
-    return changed;
-  }, dags !== null);
-
   const tags = [...new Set((dags ?? []).flatMap((d) => d.tags))].sort();
   const needle = text.trim().toLowerCase();
   const shown = (dags ?? []).filter(
@@ -108,6 +104,15 @@ function DagsPage() {
       (tag === "" || d.tags.includes(tag)) &&
       (needle === "" || d.dagId.toLowerCase().includes(needle) || (d.description ?? "").toLowerCase().includes(needle)),
   );
+
+  // Refresh the squares of the DAGs shown (backing off while nothing changes).
+  const shownIds = shown.map((d) => d.dagId).join(",");
+  usePoll(async () => {
+    const next = { ...runs, ...(await loadRuns(shownIds === "" ? [] : shownIds.split(","))) };
+    const changed = JSON.stringify(next) !== JSON.stringify(runs);
+    if (changed) setRuns(next);
+    return changed;
+  }, dags !== null);
 
   return (
     <section>

@@ -30,11 +30,12 @@ type Action = { kind: "cancel" } | { kind: "retry" } | { kind: "clear"; taskId: 
 
 const runId = pageParam("runid");
 const GANTT_WIDTH = 760;
+const FULL_RELOAD_MS = 3_000;
 
 const keyOf = (taskId: string, mapIndex: number | null) => (mapIndex === null ? taskId : `${taskId}[${mapIndex}]`);
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : "—");
 
-function AttemptsTable(props: { attempts: Attempt[] }) {
+function AttemptsTable(props: { attempts: Attempt[]; now: number }) {
   return (
     <table class="attempts">
       <thead>
@@ -57,7 +58,13 @@ function AttemptsTable(props: { attempts: Attempt[] }) {
             </td>
             <td title={a.startedAt ?? ""}>{time(a.startedAt)}</td>
             <td title={a.endedAt ?? ""}>{time(a.endedAt)}</td>
-            <td>{a.durationMs === null ? "—" : formatDuration(a.durationMs)}</td>
+            <td>
+              {a.durationMs !== null
+                ? formatDuration(a.durationMs)
+                : a.startedAt && !a.endedAt
+                  ? `${formatDuration(Math.max(0, props.now - Date.parse(a.startedAt)))} so far`
+                  : "—"}
+            </td>
             <td>{a.via}</td>
             <td class="mono small">{a.error ? (typeof a.error === "object" ? String((a.error as { message?: unknown }).message ?? JSON.stringify(a.error)) : String(a.error)) : ""}</td>
           </tr>
@@ -100,13 +107,19 @@ function RunPage() {
     })().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
 
-  // Poll the cheap summary; reload the full view when it moved (or while tasks run, for the Gantt).
+  // Poll the cheap summary; reload the full view and attempts when it moved, and at most every
+  // FULL_RELOAD_MS while it did not (a task that starts changes no count), redrawing the Gantt's
+  // open bars against the clock in between.
+  const [lastFull, setLastFull] = useState(0);
   usePoll(async () => {
     const s = await fetchRunSummary(runId);
     const key = `${s.status}|${s.tasksDone}|${s.endedAt ?? ""}`;
     const changed = key !== lastKey;
     setLastKey(key);
-    await loadAll();
+    if (changed || Date.now() - lastFull >= FULL_RELOAD_MS) {
+      await loadAll();
+      setLastFull(Date.now());
+    } else setNow(Date.now());
     return changed;
   }, run !== null && !isFinalRunStatus(run.status));
 
@@ -194,16 +207,19 @@ function RunPage() {
             <td>{run.logicalDate ?? "—"}</td>
           </tr>
           <tr>
-            <th scope="row">Created · started · ended</th>
+            <th scope="row">Started</th>
+            <td title={run.startedAt ?? ""}>{run.startedAt ? new Date(run.startedAt).toLocaleString() : "not yet"}</td>
+          </tr>
+          <tr>
+            <th scope="row">Ended</th>
+            <td title={run.endedAt ?? ""}>{run.endedAt ? new Date(run.endedAt).toLocaleString() : "—"}</td>
+          </tr>
+          <tr>
+            <th scope="row">Duration</th>
             <td>
-              {run.createdAt ?? "—"} · {run.startedAt ?? "—"} · {run.endedAt ?? "—"}
-              {run.startedAt ? (
-                <span class="muted">
-                  {" "}
-                  ({formatDuration((run.endedAt ? Date.parse(run.endedAt) : now) - Date.parse(run.startedAt))}
-                  {run.endedAt ? "" : " so far"})
-                </span>
-              ) : null}
+              {run.startedAt
+                ? `${formatDuration((run.endedAt ? Date.parse(run.endedAt) : now) - Date.parse(run.startedAt))}${run.endedAt ? "" : " so far"}`
+                : "—"}
             </td>
           </tr>
           {run.parent ? (
@@ -260,7 +276,7 @@ function RunPage() {
                   ))}
                 </div>
               ) : null}
-              {own.length > 0 ? <AttemptsTable attempts={own} /> : null}
+              {own.length > 0 ? <AttemptsTable attempts={own} now={now} /> : null}
               {t.error ? <JsonBlock value={t.error} label={`${t.taskId} error`} /> : null}
               {t.output !== null && t.output !== undefined ? <JsonBlock value={t.output} label={`${t.taskId} output`} /> : null}
               {g.instances.length > 0 ? (
@@ -269,7 +285,7 @@ function RunPage() {
                   {g.instances.slice(0, 200).map((i) => (
                     <div class="instance">
                       <strong>{keyOf(i.taskId, i.mapIndex)}</strong> <StateBadge status={i.status} />
-                      <AttemptsTable attempts={byKey.get(keyOf(i.taskId, i.mapIndex)) ?? []} />
+                      <AttemptsTable attempts={byKey.get(keyOf(i.taskId, i.mapIndex)) ?? []} now={now} />
                     </div>
                   ))}
                   {g.instances.length > 200 ? <p class="muted">The first 200 are shown; the API has them all.</p> : null}
