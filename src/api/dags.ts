@@ -25,6 +25,8 @@ const ListRunsQuerySchema = z.object({
   cursor: z.string().max(512).optional(),
 });
 
+const DagQuerySchema = z.object({ version: z.coerce.number().int().min(1).optional() });
+
 const CursorSchema = z.object({ createdAt: z.number(), runId: z.string() });
 
 function encodeCursor(c: { createdAt: number; runId: string }): string {
@@ -96,14 +98,10 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
     if ("conflict" in registered) apiError(409, "conflict", "another version was registered at the same time; retry");
     return c.json({ dagId, version: registered.version, created: registered.created }, registered.created ? 201 : 200);
   })
-  .get("/:dagId", validator("query", (v) => v as { version?: string }), async (c) => {
+  .get("/:dagId", validator("query", (v) => parseOr400(DagQuerySchema, v)), async (c) => {
     const dagId = dagIdParam(c.req.param("dagId"));
     const db = catalog(c.env.CATALOG);
-    const versionParam = c.req.valid("query").version;
-    const version =
-      versionParam === undefined
-        ? undefined
-        : parseOr400(z.coerce.number().int().min(1), versionParam, "invalid_request");
+    const { version } = c.req.valid("query");
     const row = version === undefined ? await latestDagVersion(db, dagId) : await dagVersion(db, dagId, version);
     if (!row) apiError(404, "not_found", version === undefined ? `no DAG '${dagId}'` : `no version ${version} of DAG '${dagId}'`);
     return c.json({

@@ -18,6 +18,9 @@ const ClearBodySchema = z
   })
   .strict();
 
+/** `?tasks=false`: the run without its tasks (cheap to poll). */
+const RunQuerySchema = z.object({ tasks: z.enum(["true", "false"]).optional() });
+
 function runIdParam(raw: string): string {
   if (!isRunId(raw)) apiError(404, "not_found", `no run '${raw}'`);
   return raw;
@@ -40,7 +43,7 @@ function commandAnswer(runId: string, result: CommandResult): RunView {
 
 /** `/api/runs/{runId}`: a run's live state (from its coordinator), its attempts, cancel, retry, clear. */
 export const runsApi = new Hono<{ Bindings: Env }>()
-  .get("/:runId", validator("query", (v) => v as { tasks?: string }), async (c) => {
+  .get("/:runId", validator("query", (v) => parseOr400(RunQuerySchema, v)), async (c) => {
     const runId = runIdParam(c.req.param("runId"));
     if (c.req.valid("query").tasks === "false") {
       const summary = await coordinatorFor(c.env, runId).summary();

@@ -48,6 +48,23 @@ describe("GET /api/dags/{dagId}/grid", () => {
   });
 });
 
+describe("query strings the typed client sends, validated by name", () => {
+  it("answers 400 naming `version` and `tasks`", async () => {
+    await registerDag("query_demo", { tasks: { x: { type: "empty" } } });
+    const v0 = await api("/api/dags/query_demo?version=0");
+    expect(v0.status).toBe(400);
+    expect(v0.body.error.issues).toEqual([{ path: "version", message: expect.any(String) }]);
+    expect((await api("/api/dags/query_demo?version=1")).body.version).toBe(1);
+    const run = await trigger("query_demo");
+    const bad = await api(`/api/runs/${run.runId}?tasks=maybe`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues).toEqual([{ path: "tasks", message: expect.any(String) }]);
+    const cheap = await api(`/api/runs/${run.runId}?tasks=false`);
+    expect(cheap.body.tasks).toBeUndefined();
+    expect(cheap.body.tasksDone).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe("the DAG list for the UI", () => {
   it("lists each DAG's tags from its latest version", async () => {
     await registerDag("tagged_ui", { tags: ["a", "b"], tasks: { x: { type: "empty" } } });

@@ -25,7 +25,7 @@ function DagPage() {
 
   const fetchVersion = async (version?: number) => {
     const body = await read(
-      await api.api.dags[":dagId"].$get({ param: { dagId }, query: version === undefined ? {} : { version: String(version) } }),
+      await api.api.dags[":dagId"].$get({ param: { dagId }, query: version === undefined ? {} : { version } }),
     );
     performance.mark("switchyard:spec-loaded");
     return body;

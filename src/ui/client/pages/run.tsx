@@ -101,7 +101,7 @@ function RunPage() {
     void (async () => {
       const view = await loadAll();
       const d = await read(
-        await api.api.dags[":dagId"].$get({ param: { dagId: view.dagId }, query: { version: String(view.dagVersion) } }),
+        await api.api.dags[":dagId"].$get({ param: { dagId: view.dagId }, query: { version: view.dagVersion } }),
       );
       setSpec(d.spec as Spec);
     })().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
