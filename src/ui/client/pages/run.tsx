@@ -263,8 +263,8 @@ function RunPage() {
                 </span>
                 {t.childRunId ? <a href={`/runs/${t.childRunId}`}>child run</a> : null}
                 {final ? (
-                  <button type="button" class="link" onClick={() => setAction({ kind: "clear", taskId: t.taskId })} aria-label={`Clear ${t.taskId}`}>
-                    Clear…
+                  <button type="button" class="link" onClick={() => setAction({ kind: "clear", taskId: t.taskId })}>
+                    {`Clear ${t.taskId}…`}
                   </button>
                 ) : null}
               </div>
