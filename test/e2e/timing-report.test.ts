@@ -83,9 +83,21 @@ describe("timing report", () => {
     await page.locator(".grid-scroll").evaluate((el) => (el.scrollTop = el.scrollHeight));
     await page.locator(`button.cell[data-task="t_${LAYERS - 1}_${WIDTH - 1}"]`).first().waitFor();
     await screenshot(page, "dag-1000-tasks");
+
+    // A run page of the same DAG: 1,000 tasks, the graph, the Gantt of 1,000 attempts, 100 task cards.
+    const runId = await page.locator("button.run-bar-btn").last().getAttribute("data-run");
+    const runSamples: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await page.goto(`${BASE}/runs/${runId}`);
+      await page.waitForFunction(() => performance.getEntriesByName("switchyard:run-page-rendered").length > 0, undefined, { timeout: 60_000 });
+      runSamples.push(await page.evaluate(() => performance.getEntriesByName("switchyard:run-page-rendered")[0]?.startTime ?? -1));
+    }
+    expect(await page.locator("article.task").count()).toBe(100);
+    expect(await page.locator("svg.gantt rect.bar").count()).toBe(LAYERS * WIDTH);
     const sizes = JSON.parse(readFileSync(join(ROOT, "dist", "ui-sizes.json"), "utf8")) as Record<string, { gzip: number; raw: number }>;
     const report = {
       dagPage1000x25: { msFromNavigationToRendered: samples.map(Math.round), medianMs: Math.round([...samples].sort((a, b) => a - b)[1] ?? -1), lastPhasesMs: phases, requests: resources },
+      runPage1000: { msFromNavigationToRendered: runSamples.map(Math.round), medianMs: Math.round([...runSamples].sort((a, b) => a - b)[1] ?? -1) },
       jsPerPageKB: Object.fromEntries(Object.entries(sizes).map(([p, s]) => [p, { gzip: +(s.gzip / 1024).toFixed(1), raw: +(s.raw / 1024).toFixed(1) }])),
     };
     writeFileSync(join(ROOT, "test", "e2e", "screenshots", "timing.json"), `${JSON.stringify(report, null, 2)}\n`);

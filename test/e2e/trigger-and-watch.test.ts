@@ -130,6 +130,12 @@ describe("sign in, trigger from the form, watch the run", () => {
     expect(await page.locator('svg.graph g.node[data-task="price_each"] .node-state').textContent()).toBe("success 3/3");
     await page.locator("svg.gantt").scrollIntoViewIfNeeded();
     await screenshot(page, "run-gantt");
+    // The task list filters by name and state.
+    await page.getByLabel("Filter tasks by name").fill("price");
+    expect(await page.locator("article.task .name").allTextContents()).toEqual(["price_each"]);
+    await page.getByLabel("Filter tasks by name").fill("");
+    await page.getByLabel("State", { exact: true }).selectOption("success");
+    expect(await page.locator("article.task").count()).toBe(TASKS.length);
   });
 
   it("shows the DAG page's graph coloured by the run and the runs grid", async () => {

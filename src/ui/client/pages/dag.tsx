@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from "hono/jsx/dom";
 import { gridModel, type GridRunInput } from "../../lib/grid-model";
 import { layoutGraph, readingOrder } from "../../lib/graph-layout";
-import { isFinalRunStatus, stateLabel } from "../../lib/states";
+import { stateLabel } from "../../lib/states";
 import { api, fetchRunView, read } from "../api";
 import { TaskGraph } from "../components/graph";
 import { RunsGrid } from "../components/grid";
@@ -60,8 +60,8 @@ function DagPage() {
     if (dag && runs) requestAnimationFrame(() => performance.mark("switchyard:dag-page-rendered"));
   }, [dag, runs]);
 
-  const anyActive = (runs ?? []).some((r) => !isFinalRunStatus(r.status));
-  usePoll(loadGrid, runs !== null && anyActive);
+  // Poll the grid: new runs appear and active ones move; quiet polls back off to POLL_MAX_MS.
+  usePoll(loadGrid, runs !== null);
 
   const layout = useMemo(
     () => layoutGraph(Object.entries(dag?.spec.tasks ?? {}).map(([id, t]) => ({ id, dependsOn: t.dependsOn ?? [] }))),

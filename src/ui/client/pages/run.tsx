@@ -31,6 +31,8 @@ type Action = { kind: "cancel" } | { kind: "retry" } | { kind: "clear"; taskId: 
 const runId = pageParam("runid");
 const GANTT_WIDTH = 760;
 const FULL_RELOAD_MS = 3_000;
+/** Task cards drawn at once (a 1,000-task run shows the first ones and a "Show more"). */
+const TASKS_PAGE = 100;
 
 const keyOf = (taskId: string, mapIndex: number | null) => (mapIndex === null ? taskId : `${taskId}[${mapIndex}]`);
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : "—");
@@ -123,7 +125,18 @@ function RunPage() {
     return changed;
   }, run !== null && !isFinalRunStatus(run.status));
 
+  // A mark once the run and its graph are on screen (read by the e2e timing report).
+  useEffect(() => {
+    if (run && spec) requestAnimationFrame(() => performance.mark("switchyard:run-page-rendered"));
+  }, [run !== null, spec !== null]);
+
   const groups = useMemo(() => groupTasks(run?.tasks ?? []), [run]);
+  const [taskText, setTaskText] = useState("");
+  const [taskState, setTaskState] = useState("");
+  const [taskLimit, setTaskLimit] = useState(TASKS_PAGE);
+  const needle = taskText.trim().toLowerCase();
+  const matching = groups.filter((g) => (taskState === "" || g.task.status === taskState) && (needle === "" || g.task.taskId.toLowerCase().includes(needle)));
+  const shownGroups = matching.slice(0, taskLimit);
   const byKey = useMemo(() => {
     const m = new Map<string, Attempt[]>();
     for (const a of attempts) {
@@ -246,8 +259,33 @@ function RunPage() {
       <Gantt geometry={gantt} width={GANTT_WIDTH} />
 
       <h2>Tasks</h2>
+      <div class="filters" role="search">
+        <div class="field inline">
+          <label for="task-filter">Filter tasks by name</label>
+          <input id="task-filter" type="search" value={taskText} onInput={(e: Event) => setTaskText((e.target as HTMLInputElement).value)} />
+        </div>
+        <div class="field inline">
+          <label for="task-state">State</label>
+          <select id="task-state" onChange={(e: Event) => setTaskState((e.target as HTMLSelectElement).value)}>
+            <option value="">All states</option>
+            {[...new Set(groups.map((g) => g.task.status))].sort().map((st) => (
+              <option value={st} selected={st === taskState}>
+                {`${st.replaceAll("_", " ")} (${groups.filter((g) => g.task.status === st).length})`}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {shownGroups.length < matching.length ? (
+        <p class="muted small">
+          {`Showing ${shownGroups.length} of ${matching.length} tasks. `}
+          <button type="button" class="link" onClick={() => setTaskLimit(taskLimit + TASKS_PAGE)}>
+            Show more tasks
+          </button>
+        </p>
+      ) : null}
       <div class="task-list">
-        {groups.map((g) => {
+        {shownGroups.map((g) => {
           const t = g.task;
           const own = byKey.get(keyOf(t.taskId, null)) ?? [];
           return (
