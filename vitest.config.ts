@@ -1,8 +1,12 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
+import { buildUi } from "./scripts/build-ui.mjs";
 
 const migrationsDir = resolve("migrations");
+
+// wrangler.toml serves the UI's built assets; the directory must exist before the pool reads it.
+await buildUi({ quiet: true });
 
 export default defineConfig({
   test: {

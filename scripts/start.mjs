@@ -40,8 +40,16 @@ if (!token) {
   process.exit(2);
 }
 
+// The web UI's client assets, which wrangler serves from dist/public.
+const { buildUi } = await import("./build-ui.mjs");
+await buildUi({ quiet: true });
+
+// `--persist-to DIR` (passed on to wrangler dev) also holds the migrated catalog.
+const persistFlag = passThrough.indexOf("--persist-to");
+const persist = persistFlag >= 0 ? ["--persist-to", passThrough[persistFlag + 1]] : [];
+
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
-const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "CATALOG", "--local"], {
+const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "CATALOG", "--local", ...persist], {
   stdio: ["ignore", "inherit", "inherit"],
   env: { ...process.env, CI: "true" },
 });
@@ -107,7 +115,7 @@ if (!(await waitReady())) {
     else console.error(`start: registering ${dagId} failed: ${JSON.stringify(out)}`);
   }
   console.log(`
-Switchyard is running at ${base}
+Switchyard is running at ${base}   (open it in a browser for the UI)
   API token: ${token}   (from .dev.vars)
   Example DAGs: ${registered.join(", ")}
 

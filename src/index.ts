@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { bearerToken } from "./api/auth";
 import { backfillsApi } from "./api/backfills";
 import { dagsApi } from "./api/dags";
+import { gridApi } from "./api/grid";
 import { demoApi } from "./api/demo";
 import { devApi } from "./api/dev";
 import { datasetsApi } from "./api/datasets";
@@ -12,6 +13,7 @@ import { runsApi } from "./api/runs";
 import { consumeTasks } from "./queue/consumer";
 import { consumeEvents } from "./queue/events-consumer";
 import { tickDueDags } from "./triggers/cron-tick";
+import { uiApp } from "./ui/routes";
 
 export { DagCoordinator } from "./dags/dag-coordinator";
 export { PoolCoordinator } from "./pools/pool-coordinator";
@@ -26,12 +28,20 @@ app.route("/demo", demoApi);
 // Signed webhooks: the signature is the credential, no API token.
 app.route("/hooks", hooksApi);
 app.use("/api/*", bearerToken());
-app.route("/api/dags", dagsApi);
-app.route("/api/runs", runsApi);
-app.route("/api/backfills", backfillsApi);
-app.route("/api/pools", poolsApi);
-app.route("/api/datasets", datasetsApi);
-app.route("/api/dev", devApi);
+
+/** The JSON API, chained so its routes' types add up to `AppType`. */
+const api = app
+  .route("/api/dags", dagsApi)
+  .route("/api/dags", gridApi)
+  .route("/api/runs", runsApi)
+  .route("/api/backfills", backfillsApi)
+  .route("/api/pools", poolsApi)
+  .route("/api/datasets", datasetsApi)
+  .route("/api/dev", devApi);
+/** The API's route types: `hc<AppType>` (hono/client) is the web UI's typed client. */
+export type AppType = typeof api;
+
+app.route("/", uiApp);
 app.notFound(notFound);
 app.onError(onError);
 

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { validator } from "hono/validator";
 import { z } from "zod";
 import { canonicalJson } from "../dag/canonical";
 import { storedSpec } from "../dag/compiled";
@@ -11,7 +12,7 @@ import { triggerIndexRows } from "../events/trigger-index";
 import { backfillListItem } from "./backfills";
 import { DagSpecSchema, IdSchema } from "../dag/spec";
 import { validateDagSpec } from "../dag/validate";
-import { catalog, dagVersion, latestDagVersion, listDags, listRuns, registerDagVersion, storedTrigger } from "../db/catalog";
+import { catalog, dagVersion, latestDagVersion, listDagSpecs, listDags, listRuns, registerDagVersion, storedTrigger } from "../db/catalog";
 import { sha256Hex } from "../lib/ids";
 import { RUN_STATUSES } from "../run/types";
 import { iso } from "../run/view";
@@ -43,6 +44,8 @@ const ListRunsQuerySchema = z.object({
   cursor: z.string().max(512).optional(),
 });
 
+const DagQuerySchema = z.object({ version: z.coerce.number().int().min(1).optional() });
+
 const CursorSchema = z.object({ createdAt: z.number(), runId: z.string() });
 
 function encodeCursor(c: { createdAt: number; runId: string }): string {
@@ -60,6 +63,17 @@ function decodeCursor(raw: string) {
   }
 }
 
+const SpecTagsSchema = z.object({ tags: z.array(z.string()).optional() });
+
+/** A stored spec's tags (JSON read back from storage is parsed; an unreadable one has none). */
+function specTags(specJson: string): string[] {
+  try {
+    return SpecTagsSchema.safeParse(JSON.parse(specJson)).data?.tags ?? [];
+  } catch {
+    return [];
+  }
+}
+
 function dagIdParam(raw: string): string {
   return parseOr400(IdSchema, raw, "invalid_dag_id");
 }
@@ -67,12 +81,15 @@ function dagIdParam(raw: string): string {
 /** `/api/dags`: register and read DAG versions, trigger and list runs. */
 export const dagsApi = new Hono<{ Bindings: Env }>()
   .get("/", async (c) => {
-    const rows = await listDags(catalog(c.env.CATALOG));
+    const db = catalog(c.env.CATALOG);
+    const [rows, specs] = await Promise.all([listDags(db), listDagSpecs(db)]);
+    const tags = new Map(specs.map((s) => [s.dagId, specTags(s.specJson)]));
     return c.json({
       dags: rows.map((d) => ({
         dagId: d.dagId,
         version: d.latestVersion,
         description: d.description,
+        tags: tags.get(d.dagId) ?? [],
         schedule: d.schedule ?? null,
         timezone: d.timezone ?? "UTC",
         paused: d.paused === 1,
@@ -118,14 +135,10 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
     }
     return c.json({ dagId, version: registered.version, created: registered.created }, registered.created ? 201 : 200);
   })
-  .get("/:dagId", async (c) => {
+  .get("/:dagId", validator("query", (v) => parseOr400(DagQuerySchema, v)), async (c) => {
     const dagId = dagIdParam(c.req.param("dagId"));
     const db = catalog(c.env.CATALOG);
-    const versionParam = c.req.query("version");
-    const version =
-      versionParam === undefined
-        ? undefined
-        : parseOr400(z.coerce.number().int().min(1), versionParam, "invalid_request");
+    const { version } = c.req.valid("query");
     const row = version === undefined ? await latestDagVersion(db, dagId) : await dagVersion(db, dagId, version);
     if (!row) apiError(404, "not_found", version === undefined ? `no DAG '${dagId}'` : `no version ${version} of DAG '${dagId}'`);
     return c.json({
@@ -195,9 +208,9 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
     const { run } = result;
     return c.json({ runId: run.runId, status: run.status, run }, result.kind === "started" ? 201 : 200);
   })
-  .get("/:dagId/runs", async (c) => {
+  .get("/:dagId/runs", validator("query", (v) => parseOr400(ListRunsQuerySchema, v)), async (c) => {
     const dagId = dagIdParam(c.req.param("dagId"));
-    const q = parseOr400(ListRunsQuerySchema, c.req.query());
+    const q = c.req.valid("query");
     const limit = q.limit ?? 50;
     const db = catalog(c.env.CATALOG);
     if (!(await latestDagVersion(db, dagId))) apiError(404, "not_found", `no DAG '${dagId}'`);
