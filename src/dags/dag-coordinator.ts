@@ -21,15 +21,22 @@ import { datasetsMode, upstreamStatuses } from "../events/trigger-spec";
 import { canonicalDatasetUri } from "../lineage/dataset-uri";
 import { logicalDateRunKey, runIdForKey, sha256Hex } from "../lib/ids";
 import type { RunTrigger } from "../run/types";
+import { numberVar } from "../lib/vars";
 import { DagStorage, type BackfillDate } from "./dag-storage";
 import { EventStore, type R2Batch } from "./event-store";
 import { intervalRunInput } from "./run-inputs";
-import { BackfillRequestSchema, type ActiveRun, type Backfill, type BackfillStatus, type DagState, type RunSource } from "./types";
+import { BackfillRequestSchema, type ActiveRun, type Backfill, type BackfillStatus, type DagState, type RunSource, type StoredStartInput } from "./types";
 
 /** The most scheduled runs one wake-up creates (a long catchup goes on at the next). */
 const MAX_CREATED_PER_WAKE = 1_000;
 /** First retry of a run whose coordinator could not be reached, doubling to a minute. */
 const START_RETRY_MS = 1_000;
+/**
+ * A run reserved by a caller that creates it itself is checked after the dispatch lease
+ * (`DISPATCH_LEASE_MS`, 30 s) unless it ended before (most runs do): a caller that died between
+ * the reservation and the creation has its run created by the alarm.
+ */
+const DEFAULT_RESERVATION_CHECK_MS = 30_000;
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -144,6 +151,28 @@ export class DagCoordinator extends DurableObject<Env> {
       if (row) await this.retryLater(row);
       throw err;
     }
+  }
+
+  /**
+   * Reserves a triggered run's place under `maxActiveRuns` (manual, a parent's `dag` task): it may
+   * start now, or is to be created `queued`. The caller creates the run itself (one hop instead of
+   * two through this object); the reservation is kept as a run to create, checked after
+   * the dispatch lease unless the run ended before, so a caller that died in between loses
+   * nothing.
+   */
+  async reserve(input: StoredStartInput, source: RunSource = "manual"): Promise<{ queued: boolean }> {
+    if (!this.state || this.state.dagId !== input.dagId || this.state.version < input.dagVersion) {
+      this.apply(input.dagId, input.dagVersion, await this.specJsonOf(input.dagId, input.dagVersion));
+    }
+    const known = this.active.get(input.runId);
+    if (known) return { queued: known.state === "queued" };
+    const queued = this.running("dag") >= this.dag().scheduling.maxActiveRuns;
+    const orderAt = input.logicalDate !== undefined ? Date.parse(input.logicalDate) : Date.now();
+    const row: ActiveRun = { runId: input.runId, source, state: queued ? "queued" : "running", orderAt, pending: "start", retryAt: Date.now() + numberVar(this.env.DISPATCH_LEASE_MS, DEFAULT_RESERVATION_CHECK_MS), minEnd: 1, input };
+    this.active.set(row.runId, row);
+    this.store.writeActive(row);
+    await this.armAlarm();
+    return { queued };
   }
 
   /** A run of this DAG ended (its `RunEnded`, at least once): its slot frees, what waits for one starts. */
@@ -550,7 +579,8 @@ export class DagCoordinator extends DurableObject<Env> {
     this.telling.add(row.runId);
     try {
       if (row.pending === "release") {
-        await coordinatorFor(this.env, row.runId).release();
+        // A run its caller has not created yet (reserved queued) is released once it exists.
+        if ((await coordinatorFor(this.env, row.runId).release()) === null) throw new Error("the run does not exist yet");
         delete row.pending;
         delete row.retryAt;
         this.persist(row);
@@ -631,10 +661,14 @@ export class DagCoordinator extends DurableObject<Env> {
   }
 
   private async specJson(version: number): Promise<string> {
+    return this.specJsonOf(this.dag().dagId, version);
+  }
+
+  private async specJsonOf(dagId: string, version: number): Promise<string> {
     if (this.spec?.version === version) return this.spec.specJson;
-    const row = await dagVersion(catalog(this.env.CATALOG), this.dag().dagId, version);
-    if (!row) throw new Error(`no version ${version} of DAG '${this.dag().dagId}'`);
-    if (version === this.dag().version) this.spec = { version, specJson: row.specJson };
+    const row = await dagVersion(catalog(this.env.CATALOG), dagId, version);
+    if (!row) throw new Error(`no version ${version} of DAG '${dagId}'`);
+    if (version === this.state?.version) this.spec = { version, specJson: row.specJson };
     return row.specJson;
   }
 
