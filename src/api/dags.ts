@@ -6,6 +6,7 @@ import { dagFor } from "../dags/client";
 import { backfillsOf } from "../db/backfills";
 import { dagScheduling } from "../scheduling/dag-schedule";
 import { upcomingRuns } from "../scheduling/schedule";
+import { recordVersionLineage } from "../lineage/record-version";
 import { backfillListItem } from "./backfills";
 import { DagSpecSchema, IdSchema } from "../dag/spec";
 import { validateDagSpec } from "../dag/validate";
@@ -101,6 +102,7 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
       now: Date.now(),
     });
     if ("conflict" in registered) apiError(409, "conflict", "another version was registered at the same time; retry");
+    if (registered.created) await recordVersionLineage(c.env, dagId, registered.version, result.spec);
     // The DAG's object applies the version's schedule now; if it cannot, the minute tick will.
     try {
       await dagFor(c.env, dagId).sync(dagId);
