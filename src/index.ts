@@ -4,8 +4,10 @@ import { backfillsApi } from "./api/backfills";
 import { dagsApi } from "./api/dags";
 import { demoApi } from "./api/demo";
 import { notFound, onError } from "./api/errors";
+import { lineageApi, openLineageApi } from "./api/lineage";
 import { poolsApi } from "./api/pools";
 import { runsApi } from "./api/runs";
+import { forwardOpenLineage } from "./lineage/openlineage-forwarder";
 import { consumeTasks } from "./queue/consumer";
 import { tickDueDags } from "./triggers/cron-tick";
 
@@ -24,6 +26,8 @@ app.route("/api/dags", dagsApi);
 app.route("/api/runs", runsApi);
 app.route("/api/backfills", backfillsApi);
 app.route("/api/pools", poolsApi);
+app.route("/api/lineage", lineageApi);
+app.route("/api/openlineage", openLineageApi);
 app.notFound(notFound);
 app.onError(onError);
 
@@ -33,6 +37,9 @@ export default {
     await consumeTasks(batch, env);
   },
   async scheduled(controller, env): Promise<void> {
+    // Alongside the tick, not before it: a slow lineage target never delays a schedule.
+    const forwarding = forwardOpenLineage(env).catch((err: unknown) => console.error("OpenLineage forwarding failed", err));
     await tickDueDags(env, controller.scheduledTime);
+    await forwarding;
   },
 } satisfies ExportedHandler<Env>;

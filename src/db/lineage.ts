@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { LineageSchema, type Lineage } from "../lineage/model";
+import type { FeedPoint } from "../lineage/openlineage-feed";
 import {
   dagVersions,
   lineageAttempts,
@@ -312,20 +313,6 @@ export async function datasetsByUri(d1: D1Database, uris: string[]): Promise<Map
 
 // ---- the OpenLineage feed ----------------------------------------------------------------------
 
-/** One moment of the feed: a run started or ended, an attempt started or ended. */
-export interface FeedPoint {
-  /** `run_start`, `run_end`, `attempt_start`, `attempt_end`. */
-  kind: "run_start" | "run_end" | "attempt_start" | "attempt_end";
-  at: number;
-  /** Orders points of the same millisecond (and is the cursor's tie-breaker). */
-  key: string;
-  runId: string;
-  taskKey: string | null;
-  attempt: number | null;
-  /** run_end: the run's status at that end; attempt_end: the attempt's status. */
-  status: string | null;
-}
-
 /**
  * The feed's points after a cursor (`at`, `key`) in time order, at most `limit`: run starts (runs),
  * run ends (run_events: a retried run ends again), attempt starts and ends (task_attempts). One
@@ -353,10 +340,9 @@ export async function feedPoints(d1: D1Database, after: { at: number; key: strin
   return rows.map((r) => ({ kind: r.kind, at: Number(r.at), key: r.key, runId: r.run_id, taskKey: r.task_key, attempt: r.attempt === null ? null : Number(r.attempt), status: r.status }));
 }
 
-/** The runs, attempts and DAG versions that feed points name. */
-export async function feedDetails(d1: D1Database, points: FeedPoint[]) {
+/** Runs and their attempts (the feed's details). */
+export async function runsWithAttempts(d1: D1Database, runIds: string[]) {
   const db = drizzle(d1);
-  const runIds = [...new Set(points.map((p) => p.runId))];
   const runRows: Array<typeof runs.$inferSelect> = [];
   const attemptRows: Array<typeof taskAttempts.$inferSelect> = [];
   for (let i = 0; i < runIds.length; i += 90) {
@@ -365,16 +351,19 @@ export async function feedDetails(d1: D1Database, points: FeedPoint[]) {
     runRows.push(...r);
     attemptRows.push(...a);
   }
-  const versions = [...new Map(runRows.map((r) => [`${r.dagId}\n${r.dagVersion}`, { dagId: r.dagId, version: r.dagVersion }])).values()];
+  return { runs: runRows, attempts: attemptRows };
+}
+
+/** The specs of some DAG versions, by `<dagId>\n<version>`. */
+export async function specsOf(d1: D1Database, versions: Array<{ dagId: string; version: number }>): Promise<Map<string, string>> {
   const specs = new Map<string, string>();
-  if (versions.length > 0) {
-    const rows = await db
-      .select({ dagId: dagVersions.dagId, version: dagVersions.version, specJson: dagVersions.specJson })
-      .from(dagVersions)
-      .where(or(...versions.map((v) => and(eq(dagVersions.dagId, v.dagId), eq(dagVersions.version, v.version)))));
-    for (const r of rows) specs.set(`${r.dagId}\n${r.version}`, r.specJson);
-  }
-  return { runs: runRows, attempts: attemptRows, specs, staticLineage: await taskLineageOf(d1, versions) };
+  if (versions.length === 0) return specs;
+  const rows = await drizzle(d1)
+    .select({ dagId: dagVersions.dagId, version: dagVersions.version, specJson: dagVersions.specJson })
+    .from(dagVersions)
+    .where(or(...versions.map((v) => and(eq(dagVersions.dagId, v.dagId), eq(dagVersions.version, v.version)))));
+  for (const r of rows) specs.set(`${r.dagId}\n${r.version}`, r.specJson);
+  return specs;
 }
 
 /** Where a forwarding target stands in the feed (undefined: at the start). */

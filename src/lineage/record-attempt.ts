@@ -9,6 +9,7 @@
 import { attemptLineageStatements, storedTaskLineage, writeTaskLineage } from "../db/lineage";
 import { BoundedCache } from "../lib/bounded-cache";
 import type { WorkOrder } from "../run/work-order";
+import { tableColumns } from "./data-tables";
 import { taskResultUri } from "./dataset-uri";
 import { loadSqlParser } from "./record-version";
 import { columnsByDataset, hasLineage, needsParser, rowsByDataset, taskLineage, type TaskLineage } from "./task-lineage";
@@ -92,17 +93,6 @@ async function staticLineage(env: Env, order: WorkOrder): Promise<TaskLineage | 
   }
   if (found) staticCache.set(key, found);
   return found;
-}
-
-/** The columns of `DB` tables, in order (`PRAGMA table_info`; a table that does not exist has none). */
-async function tableColumns(db: D1Database, tables: string[]): Promise<Map<string, string[]>> {
-  const results = await db.batch(tables.map((t) => db.prepare(`PRAGMA table_info("${t.replaceAll('"', '""')}")`)));
-  const out = new Map<string, string[]>();
-  tables.forEach((t, i) => {
-    const rows = (results[i]?.results ?? []) as Array<{ name?: unknown }>;
-    out.set(t, rows.map((r) => String(r.name)).filter((n) => n !== "undefined"));
-  });
-  return out;
 }
 
 async function withTries<T>(write: () => Promise<T>): Promise<T> {
