@@ -12,7 +12,8 @@ import type { WorkOrder } from "../run/work-order";
 import { tableColumns } from "./data-tables";
 import { taskResultUri } from "./dataset-uri";
 import { loadSqlParser } from "./record-version";
-import { columnsByDataset, hasLineage, needsParser, rowsByDataset, taskLineage, type TaskLineage } from "./task-lineage";
+import { splitStatements } from "../tasks/sql";
+import { columnsByDataset, hasLineage, needsParser, rowsByDataset, statementChanges, taskLineage, type TaskLineage } from "./task-lineage";
 
 /** What the `sql` executor saw: D1's `meta.changes` per statement, and the rows the last one returned. */
 export interface SqlAttemptFacts {
@@ -48,8 +49,9 @@ export async function recordAttemptLineage(env: Env, order: WorkOrder, sink: Lin
       ({ lineage, statementOutputs } = completed);
     }
     const facts = sink.sql;
-    const rows = facts
-      ? rowsByDataset(statementOutputs, facts.changes, { dataset: taskResultUri(order.dagId, order.taskId), rows: facts.resultRows })
+    const task = order.task;
+    const rows = facts && task.type === "sql"
+      ? rowsByDataset(statementOutputs, statementChanges(splitStatements(task.sql), facts.changes), { dataset: taskResultUri(order.dagId, order.taskId), rows: facts.resultRows })
       : {};
     const statements = attemptLineageStatements(env.CATALOG, {
       runId: order.runId,

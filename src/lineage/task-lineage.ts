@@ -72,6 +72,21 @@ export function rowsByDataset(
   return rows;
 }
 
+/**
+ * The rows each statement changed, from what D1 reported: SQLite counts only INSERT, UPDATE and
+ * DELETE, and after any other statement still reports the previous one's count, so a DDL
+ * statement changed 0 rows — except `CREATE TABLE … AS` and `DROP TABLE`, whose rows D1 does
+ * not count (unknown).
+ */
+export function statementChanges(statements: string[], reported: Array<number | null>): Array<number | null> {
+  return statements.map((text, i) => {
+    const sql = text.replace(/^(\s*(--[^\n]*\n|\/\*[\s\S]*?\*\/))*\s*/, "");
+    if (/^(CREATE\s+(TEMP|TEMPORARY\s+)?TABLE\b[\s\S]*\bAS\b|DROP\s+TABLE\b)/i.test(sql)) return null;
+    if (/^(CREATE|DROP|ALTER|PRAGMA|ANALYZE|VACUUM|REINDEX)\b/i.test(sql)) return 0;
+    return reported[i] ?? null;
+  });
+}
+
 /** The columns read for some tables, by dataset URI (for the record and the `schema` facet). */
 export function columnsByDataset(columns: Map<string, string[]>): Record<string, string[]> {
   const out: Record<string, string[]> = {};

@@ -105,6 +105,9 @@ describe("the example ETL DAG (orders, users, line_items → staging → orders_
     expect(enrich.outputs).toEqual([{ dataset: "d1://orders_enriched", rowsChanged: 3 }]);
     const raw = lineage.tasks.find((t) => t.taskId === "raw_line_items");
     expect(raw.outputs).toEqual([{ dataset: "d1://line_items", rowsChanged: 4 }]);
+    // D1 does not count the rows of a CREATE TABLE … AS: unknown, not 0.
+    const stage = lineage.tasks.find((t) => t.taskId === "stage_orders");
+    expect(stage.outputs).toEqual([{ dataset: "d1://stg_orders", rowsChanged: null }]);
     expect(lineage.datasets.written).toEqual(expect.arrayContaining(["d1://orders_enriched", "https://reports.example.test/orders"]));
     expect(lineage.datasets.read).toEqual(expect.arrayContaining(["d1://orders", "d1://users", "d1://line_items"]));
   });

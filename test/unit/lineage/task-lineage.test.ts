@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TaskSpec } from "../../../src/dag/spec";
 import { versionLineageRows } from "../../../src/lineage/record-version";
-import { hasLineage, rowsByDataset, taskLineage } from "../../../src/lineage/task-lineage";
+import { hasLineage, rowsByDataset, statementChanges, taskLineage } from "../../../src/lineage/task-lineage";
 import { nodeSqlParser } from "./node-parser";
 import { edgeLines } from "./sql-helpers";
 
@@ -61,5 +61,20 @@ describe("rows changed per dataset", () => {
 
   it("a statement whose changes D1 did not report leaves its dataset's count unknown", () => {
     expect(rowsByDataset([["d1://t"], ["d1://t"]], [2, null], null)).toEqual({});
+  });
+});
+
+describe("rows a statement changed", () => {
+  it("DML as D1 reports it; DDL changed none (SQLite repeats the previous count after it); CREATE TABLE AS and DROP TABLE unknown", () => {
+    const statements = [
+      "CREATE TABLE IF NOT EXISTS t (a)",
+      "INSERT INTO t (a) VALUES (1), (2)",
+      "-- an index\nCREATE INDEX i ON t (a)",
+      "UPDATE t SET a = a + 1",
+      "DROP TABLE IF EXISTS s",
+      "create table s as select * from t",
+      "WITH x AS (SELECT 1) DELETE FROM t WHERE a IN (SELECT * FROM x)",
+    ];
+    expect(statementChanges(statements, [0, 2, 2, 2, 2, 0, 0])).toEqual([0, 2, 0, 2, null, null, 0]);
   });
 });
