@@ -60,8 +60,14 @@ function datasetView(row: DatasetCatalogRow, counts: Map<string, number>) {
   };
 }
 
+/** `DB` tables counted per answer (D1 bounds the queries of one invocation); the rest show `rowCount: null`. */
+const MAX_COUNTED_TABLES = 40;
+
 async function countsOf(env: Env, rows: DatasetCatalogRow[]): Promise<Map<string, number>> {
-  const tables = rows.map((r) => d1TableOf(r.uri)).filter((t): t is string => t !== null);
+  const tables = rows
+    .map((r) => d1TableOf(r.uri))
+    .filter((t): t is string => t !== null)
+    .slice(0, MAX_COUNTED_TABLES);
   try {
     return await tableRowCounts(env.DB, tables);
   } catch (err) {
@@ -80,7 +86,7 @@ function datasetFromPath(url: string): string {
   } catch {
     apiError(400, "invalid_request", "uri: not a percent-encoded dataset URI", [{ path: "uri", message: "not a percent-encoded dataset URI" }]);
   }
-  return canonicalDatasetUri(parseOr400(DatasetQuerySchema, raw, "invalid_request"));
+  return canonicalDatasetUri(parseOr400(z.object({ uri: DatasetQuerySchema }), { uri: raw }).uri);
 }
 
 /** `/api/lineage`: datasets, dataset walks and column walks over the recorded lineage. */

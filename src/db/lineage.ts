@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, inArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import { LineageSchema, type Lineage } from "../lineage/model";
 import type { FeedPoint } from "../lineage/openlineage-feed";
@@ -272,16 +273,13 @@ export async function runLineage(d1: D1Database, runId: string) {
 /** Recorded lineage of these attempts (the OpenLineage feed), by `<runId>\n<taskKey>\n<attempt>`. */
 export async function attemptLineageOf(d1: D1Database, refs: Array<{ runId: string; taskKey: string; attempt: number }>): Promise<Map<string, AttemptLineageRow>> {
   const out = new Map<string, AttemptLineageRow>();
-  if (refs.length === 0) return out;
   const db = drizzle(d1);
-  const runIds = [...new Set(refs.map((r) => r.runId))];
-  const wanted = new Set(refs.map((r) => `${r.runId}\n${r.taskKey}\n${r.attempt}`));
-  for (let i = 0; i < runIds.length; i += 90) {
-    const rows = await db.select().from(lineageAttempts).where(inArray(lineageAttempts.runId, runIds.slice(i, i + 90)));
-    for (const row of rows.flatMap(attemptRow)) {
-      const key = `${row.runId}\n${row.taskKey}\n${row.attempt}`;
-      if (wanted.has(key)) out.set(key, row);
-    }
+  for (let i = 0; i < refs.length; i += 30) {
+    const conds = refs
+      .slice(i, i + 30)
+      .map((r) => and(eq(lineageAttempts.runId, r.runId), eq(lineageAttempts.taskKey, r.taskKey), eq(lineageAttempts.attempt, r.attempt)));
+    const rows = await db.select().from(lineageAttempts).where(or(...conds));
+    for (const row of rows.flatMap(attemptRow)) out.set(`${row.runId}\n${row.taskKey}\n${row.attempt}`, row);
   }
   return out;
 }
@@ -315,43 +313,60 @@ export async function datasetsByUri(d1: D1Database, uris: string[]): Promise<Map
 
 /**
  * The feed's points after a cursor (`at`, `key`) in time order, at most `limit`: run starts (runs),
- * run ends (run_events: a retried run ends again), attempt starts and ends (task_attempts). One
- * query over the time indexes.
+ * run ends (run_events: a retried run ends again), attempt starts and ends (task_attempts). Each arm
+ * reads its own time index from the cursor on and stops after `limit` rows, so a page costs about
+ * four times its size whatever the catalog holds.
  */
 export async function feedPoints(d1: D1Database, after: { at: number; key: string }, limit: number): Promise<FeedPoint[]> {
   const db = drizzle(d1);
   const a = after.at;
-  const union = sql`
-    SELECT 'run_start' AS kind, ${runs.startedAt} AS at, '0' || ${runs.runId} AS key, ${runs.runId} AS run_id, NULL AS task_key, NULL AS attempt, NULL AS status
-      FROM ${runs} WHERE ${runs.startedAt} >= ${a}
+  const k = after.key;
+  const arm = (select: SQL, time: SQLiteColumn, key: SQL, from: SQL, extra?: SQL) =>
+    sql`SELECT * FROM (SELECT ${select}, ${time} AS at, ${key} AS key FROM ${from}
+      WHERE ${time} >= ${a} AND (${time} > ${a} OR ${key} > ${k}) ${extra === undefined ? sql`` : sql`AND ${extra}`}
+      ORDER BY ${time}, key LIMIT ${limit})`;
+  const attemptKeyOf = (prefix: string) =>
+    sql`${prefix} || ${taskAttempts.runId} || ':' || ${taskAttempts.taskKey} || ':' || printf('%06d', ${taskAttempts.attempt})`;
+  const query = sql`SELECT * FROM (
+    ${arm(sql`'run_start' AS kind, ${runs.runId} AS run_id, NULL AS task_key, NULL AS attempt, NULL AS status`, runs.startedAt, sql`'0' || ${runs.runId}`, sql`${runs}`)}
     UNION ALL
-    SELECT 'run_end', ${runEvents.endedAt}, '3' || ${runEvents.eventId}, ${runEvents.runId}, NULL, NULL, ${runEvents.status}
-      FROM ${runEvents} WHERE ${runEvents.endedAt} >= ${a}
+    ${arm(sql`'run_end', ${runEvents.runId}, NULL, NULL, ${runEvents.status}`, runEvents.endedAt, sql`'3' || ${runEvents.eventId}`, sql`${runEvents}`)}
     UNION ALL
-    SELECT 'attempt_start', ${taskAttempts.startedAt}, '1' || ${taskAttempts.runId} || ':' || ${taskAttempts.taskKey} || ':' || printf('%06d', ${taskAttempts.attempt}),
-           ${taskAttempts.runId}, ${taskAttempts.taskKey}, ${taskAttempts.attempt}, ${taskAttempts.status}
-      FROM ${taskAttempts} WHERE ${taskAttempts.startedAt} >= ${a}
+    ${arm(sql`'attempt_start', ${taskAttempts.runId}, ${taskAttempts.taskKey}, ${taskAttempts.attempt}, ${taskAttempts.status}`, taskAttempts.startedAt, attemptKeyOf("1"), sql`${taskAttempts}`)}
     UNION ALL
-    SELECT 'attempt_end', ${taskAttempts.endedAt}, '2' || ${taskAttempts.runId} || ':' || ${taskAttempts.taskKey} || ':' || printf('%06d', ${taskAttempts.attempt}),
-           ${taskAttempts.runId}, ${taskAttempts.taskKey}, ${taskAttempts.attempt}, ${taskAttempts.status}
-      FROM ${taskAttempts} WHERE ${taskAttempts.endedAt} >= ${a} AND ${taskAttempts.status} IN ('success', 'failed', 'cancelled', 'abandoned')`;
-  const query = sql`SELECT * FROM (${union}) WHERE at > ${a} OR (at = ${a} AND key > ${after.key}) ORDER BY at, key LIMIT ${limit}`;
+    ${arm(
+      sql`'attempt_end', ${taskAttempts.runId}, ${taskAttempts.taskKey}, ${taskAttempts.attempt}, ${taskAttempts.status}`,
+      taskAttempts.endedAt,
+      attemptKeyOf("2"),
+      sql`${taskAttempts}`,
+      sql`${taskAttempts.status} IN ('success', 'failed', 'cancelled', 'abandoned')`,
+    )}
+  ) ORDER BY at, key LIMIT ${limit}`;
   const rows = await db.all<{ kind: FeedPoint["kind"]; at: number; key: string; run_id: string; task_key: string | null; attempt: number | null; status: string | null }>(query);
   return rows.map((r) => ({ kind: r.kind, at: Number(r.at), key: r.key, runId: r.run_id, taskKey: r.task_key, attempt: r.attempt === null ? null : Number(r.attempt), status: r.status }));
 }
 
-/** Runs and their attempts (the feed's details). */
-export async function runsWithAttempts(d1: D1Database, runIds: string[]) {
+/** Some runs, by id. */
+export async function runsById(d1: D1Database, runIds: string[]): Promise<Array<typeof runs.$inferSelect>> {
   const db = drizzle(d1);
-  const runRows: Array<typeof runs.$inferSelect> = [];
-  const attemptRows: Array<typeof taskAttempts.$inferSelect> = [];
-  for (let i = 0; i < runIds.length; i += 90) {
-    const ids = runIds.slice(i, i + 90);
-    const [r, a] = await db.batch([db.select().from(runs).where(inArray(runs.runId, ids)), db.select().from(taskAttempts).where(inArray(taskAttempts.runId, ids))]);
-    runRows.push(...r);
-    attemptRows.push(...a);
+  const out: Array<typeof runs.$inferSelect> = [];
+  for (let i = 0; i < runIds.length; i += 90) out.push(...(await db.select().from(runs).where(inArray(runs.runId, runIds.slice(i, i + 90)))));
+  return out;
+}
+
+/** The attempts of some task instances (`attempt` given: that one; absent: all of the instance's). */
+export async function attemptsOf(d1: D1Database, refs: Array<{ runId: string; taskKey: string; attempt?: number }>): Promise<Array<typeof taskAttempts.$inferSelect>> {
+  const db = drizzle(d1);
+  const out: Array<typeof taskAttempts.$inferSelect> = [];
+  for (let i = 0; i < refs.length; i += 30) {
+    const conds = refs.slice(i, i + 30).map((r) =>
+      r.attempt === undefined
+        ? and(eq(taskAttempts.runId, r.runId), eq(taskAttempts.taskKey, r.taskKey))
+        : and(eq(taskAttempts.runId, r.runId), eq(taskAttempts.taskKey, r.taskKey), eq(taskAttempts.attempt, r.attempt)),
+    );
+    out.push(...(await db.select().from(taskAttempts).where(or(...conds))));
   }
-  return { runs: runRows, attempts: attemptRows };
+  return out;
 }
 
 /** The specs of some DAG versions, by `<dagId>\n<version>`. */

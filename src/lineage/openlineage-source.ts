@@ -5,7 +5,7 @@
  */
 import { storedSpec } from "../dag/compiled";
 import type { DagSpec } from "../dag/spec";
-import { attemptLineageOf, feedPoints, runsWithAttempts, specsOf, taskLineageOf } from "../db/lineage";
+import { attemptLineageOf, attemptsOf, feedPoints, runsById, specsOf, taskLineageOf } from "../db/lineage";
 import type { OpenLineageConfig } from "./openlineage";
 import { attemptKey, encodeFeedCursor, feedEvents, triggerDetail, type FeedAttempt, type FeedDetails, type FeedEvent, type FeedRun } from "./openlineage-feed";
 
@@ -32,13 +32,20 @@ export async function readFeed(
   if (last === undefined) return { events: [], next: null, more: false };
   const runs = new Map<string, FeedRun>();
   const attempts = new Map<string, FeedAttempt>();
-  let wanted = [...new Set(points.map((p) => p.runId))];
-  // Runs the points name, then the parents of child runs among them (their `dag` task's attempt).
-  for (let round = 0; round < 2 && wanted.length > 0; round++) {
-    const found = await runsWithAttempts(env.CATALOG, wanted);
-    for (const r of found.runs) runs.set(r.runId, r);
-    for (const a of found.attempts) attempts.set(attemptKey(a.runId, a.taskKey, a.attempt), a);
-    wanted = [...new Set(found.runs.map((r) => triggerDetail(r)?.parentRunId).filter((id): id is string => id !== undefined && !runs.has(id)))];
+  const keep = (rows: FeedAttempt[]) => {
+    for (const a of rows) attempts.set(attemptKey(a.runId, a.taskKey, a.attempt), a);
+  };
+  for (const r of await runsById(env.CATALOG, [...new Set(points.map((p) => p.runId))])) runs.set(r.runId, r);
+  // The attempts the points name, and for child runs the parent's `dag` task (its attempts: the latest started the child).
+  const named = points.flatMap((p) => (p.taskKey !== null && p.attempt !== null ? [{ runId: p.runId, taskKey: p.taskKey, attempt: p.attempt }] : []));
+  keep(await attemptsOf(env.CATALOG, named));
+  const parents = [...runs.values()].flatMap((r) => {
+    const d = triggerDetail(r);
+    return d ? [{ runId: d.parentRunId, taskKey: d.taskId }] : [];
+  });
+  if (parents.length > 0) {
+    keep(await attemptsOf(env.CATALOG, parents));
+    for (const r of await runsById(env.CATALOG, parents.map((p) => p.runId).filter((id) => !runs.has(id)))) runs.set(r.runId, r);
   }
   const versions = [...new Map([...runs.values()].map((r) => [`${r.dagId}\n${r.dagVersion}`, { dagId: r.dagId, version: r.dagVersion }])).values()];
   const specs = new Map<string, DagSpec>();

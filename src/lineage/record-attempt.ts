@@ -71,8 +71,9 @@ export async function recordAttemptLineage(env: Env, order: WorkOrder, sink: Lin
   }
 }
 
+/** A task version's cache key (an order without a version, from before versions travelled with orders, is keyed by its spec). */
 function versionKey(order: WorkOrder): string {
-  return `${order.dagId}\n${order.dagVersion ?? "?"}\n${order.taskId}`;
+  return `${order.dagId}\n${order.dagVersion ?? JSON.stringify(order.task)}\n${order.taskId}`;
 }
 
 /** The task's static lineage: cached per isolate; an `sql` task's from its D1 row (analysed and stored here if missing). */

@@ -228,6 +228,24 @@ describe("recording", () => {
     ]);
   });
 
+  it("a retried task records only the attempt that succeeded", async () => {
+    await registerDag("retried", {
+      tasks: {
+        load: {
+          type: "function",
+          function: "fail",
+          args: { succeedOnAttempt: 2 },
+          retries: { limit: 2, delaySeconds: 0.05, jitter: false },
+          datasets: { inputs: ["https://mock.test/feed"], outputs: ["d1://retried_out"] },
+        },
+      },
+    });
+    const { runId } = await trigger("retried");
+    expect((await waitForRun(runId)).status).toBe("success");
+    const lineage = await runLineage(runId);
+    expect(lineage.tasks.map((t) => [t.taskId, t.attempt])).toEqual([["load", 2]]);
+  });
+
   it("tasks with no lineage (no datasets, not sql) write no lineage row", async () => {
     await registerDag("no_lineage", { tasks: { a: { type: "function", function: "noop" }, b: { type: "empty", dependsOn: ["a"] } } });
     const { runId } = await trigger("no_lineage");
@@ -258,7 +276,7 @@ describe("recording", () => {
     expect(copy.reasons.join(" ")).toMatch(/parser rejected/);
   });
 
-  it("a retried sql task records the attempt that succeeded, once, and a later run becomes the columns' last writer", async () => {
+  it("two runs of an sql task: one record each, and the later run becomes the columns' last writer", async () => {
     await registerDag("twice", {
       tasks: { load: { type: "sql", sql: "CREATE TABLE IF NOT EXISTS twice_t (n INTEGER); INSERT INTO twice_t (n) SELECT count(*) FROM twice_t" } },
     });
@@ -270,6 +288,39 @@ describe("recording", () => {
     expect((walk.body.edges as Edge[]).map((e) => e.runId)).toEqual([second.runId]);
     const rows = await env.CATALOG.prepare("SELECT count(*) AS n FROM lineage_attempts WHERE dag_id = 'twice'").first<{ n: number }>();
     expect(rows?.n).toBe(2);
+  });
+});
+
+describe("OpenLineage events of failures, retries and cancels", () => {
+  async function eventsOf(dagId: string, done: (kinds: string[]) => boolean) {
+    return waitFor(async () => {
+      const res = await api(`/api/openlineage/events?limit=1000`);
+      const mine = (res.body.events as any[]).filter((e) => e.job.name === dagId || e.job.name.startsWith(`${dagId}.`));
+      return done(mine.map((e) => `${e.job.name} ${e.eventType}`)) ? mine : undefined;
+    }, `${dagId}'s events`);
+  }
+
+  it("a failed attempt is a FAIL carrying its error (its START shares its run id), and so is the run", async () => {
+    await registerDag("ol_fail", {
+      tasks: { flaky: { type: "function", function: "fail", args: { message: "boom", permanent: true } } },
+    });
+    const { runId } = await trigger("ol_fail");
+    expect((await waitForRun(runId)).status).toBe("failed");
+    const events = await eventsOf("ol_fail", (k) => k.includes("ol_fail FAIL"));
+    for (const e of events) expect(openLineageErrors(e)).toEqual([]);
+    const fail = events.find((e) => e.job.name === "ol_fail.flaky" && e.eventType === "FAIL");
+    expect(fail.run.facets.errorMessage.message).toContain("boom");
+    expect(events.find((e) => e.job.name === "ol_fail.flaky" && e.eventType === "START").run.runId).toBe(fail.run.runId);
+  });
+
+  it("a cancelled run is an ABORT", async () => {
+    await registerDag("ol_cancel", { tasks: { wait: { type: "function", function: "sleep", args: { ms: 5_000 } } } });
+    const { runId } = await trigger("ol_cancel");
+    await waitFor(async () => ((await api(`/api/runs/${runId}`)).body.tasks[0].status === "running" ? true : undefined), "the task running");
+    expect((await api(`/api/runs/${runId}/cancel`, { method: "POST" })).status).toBe(200);
+    const events = await eventsOf("ol_cancel", (k) => k.includes("ol_cancel ABORT"));
+    expect(events.map((e) => `${e.job.name} ${e.eventType}`)).toEqual(expect.arrayContaining(["ol_cancel START", "ol_cancel.wait ABORT", "ol_cancel ABORT"]));
+    for (const e of events) expect(openLineageErrors(e)).toEqual([]);
   });
 });
 
