@@ -1,8 +1,12 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
+import { buildUi } from "./scripts/build-ui.mjs";
 
 const migrationsDir = resolve("migrations");
+
+// wrangler.toml serves the UI's built assets; the directory must exist before the pool reads it.
+await buildUi({ quiet: true });
 
 export default defineConfig({
   test: {
@@ -19,6 +23,9 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 API_TOKEN: "test-token",
+                // Webhook triggers name a Worker secret; /api/dev/* is on as under npm start.
+                HOOK_SECRET: "test-hook-secret",
+                DEV_TOOLS: "on",
                 // Short leases so recovery paths run within a test's time.
                 DISPATCH_LEASE_MS: "1000",
                 LEASE_MARGIN_MS: "300",

@@ -2,7 +2,7 @@
 // `npm start [-- --port N]`: starts Switchyard locally on workerd (wrangler dev) with local D1,
 // Queues, R2 and Durable Objects, applies the catalog migrations, and registers the example DAGs.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -23,14 +23,33 @@ if (!existsSync(".dev.vars")) {
   copyFileSync(".dev.vars.example", ".dev.vars");
   console.log("start: created .dev.vars from .dev.vars.example");
 }
+// A .dev.vars from an older checkout gets the variables the example added since (never overwritten).
+{
+  const have = readFileSync(".dev.vars", "utf8");
+  const missing = readFileSync(".dev.vars.example", "utf8")
+    .split("\n")
+    .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line) && !new RegExp(`^${line.split("=")[0]}=`, "m").test(have));
+  if (missing.length > 0) {
+    appendFileSync(".dev.vars", `${have.endsWith("\n") ? "" : "\n"}${missing.join("\n")}\n`);
+    console.log(`start: added ${missing.map((l) => l.split("=")[0]).join(", ")} to .dev.vars`);
+  }
+}
 const token = /API_TOKEN\s*=\s*"?([^"\n]+)"?/.exec(readFileSync(".dev.vars", "utf8"))?.[1];
 if (!token) {
   console.error("start: .dev.vars has no API_TOKEN");
   process.exit(2);
 }
 
+// The web UI's client assets, which wrangler serves from dist/public.
+const { buildUi } = await import("./build-ui.mjs");
+await buildUi({ quiet: true });
+
+// `--persist-to DIR` (passed on to wrangler dev) also holds the migrated catalog.
+const persistFlag = passThrough.indexOf("--persist-to");
+const persist = persistFlag >= 0 ? ["--persist-to", passThrough[persistFlag + 1]] : [];
+
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
-const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "CATALOG", "--local"], {
+const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "CATALOG", "--local", ...persist], {
   stdio: ["ignore", "inherit", "inherit"],
   env: { ...process.env, CI: "true" },
 });
@@ -41,7 +60,7 @@ if (migrate.status !== 0) {
 
 const base = `http://127.0.0.1:${port}`;
 // --test-scheduled: GET /__scheduled?cron=* * * * * fires the minute cron tick by hand.
-const dev = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--var", `PUBLIC_URL:${base}`, ...passThrough], {
+const dev = spawn(wrangler, ["dev", "--port", String(port), "--ip", "127.0.0.1", "--test-scheduled", "--var", `PUBLIC_URL:${base}`, "--var", "DEV_TOOLS:on", ...passThrough], {
   stdio: ["inherit", "inherit", "inherit"],
 });
 const stop = (signal) => {
@@ -80,7 +99,10 @@ if (!(await waitReady())) {
   }
   const dir = join(root, "examples", "dags");
   const registered = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+  // DAGs triggered by another DAG are registered after the DAGs they name.
+  const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+  const upstreamOf = (f) => JSON.parse(readFileSync(join(dir, f), "utf8")).triggers?.some((t) => t.type === "dag") ?? false;
+  for (const file of [...files.filter((f) => !upstreamOf(f)), ...files.filter(upstreamOf)]) {
     const dagId = file.replace(/\.json$/, "");
     const body = readFileSync(join(dir, file), "utf8").replaceAll("${SWITCHYARD_URL}", base);
     const res = await fetch(`${base}/api/dags/${dagId}`, {
@@ -93,7 +115,7 @@ if (!(await waitReady())) {
     else console.error(`start: registering ${dagId} failed: ${JSON.stringify(out)}`);
   }
   console.log(`
-Switchyard is running at ${base}
+Switchyard is running at ${base}   (open it in a browser for the UI)
   API token: ${token}   (from .dev.vars)
   Example DAGs: ${registered.join(", ")}
 

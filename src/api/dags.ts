@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { validator } from "hono/validator";
 import { z } from "zod";
 import { canonicalJson } from "../dag/canonical";
 import { storedSpec } from "../dag/compiled";
@@ -7,10 +8,12 @@ import { backfillsOf } from "../db/backfills";
 import { dagScheduling } from "../scheduling/dag-schedule";
 import { upcomingRuns } from "../scheduling/schedule";
 import { recordVersionLineage } from "../lineage/record-version";
+import { checkTriggers } from "../triggers/check-triggers";
+import { triggerIndexRows } from "../events/trigger-index";
 import { backfillListItem } from "./backfills";
 import { DagSpecSchema, IdSchema } from "../dag/spec";
 import { validateDagSpec } from "../dag/validate";
-import { catalog, dagVersion, latestDagVersion, listDags, listRuns, registerDagVersion, storedTrigger } from "../db/catalog";
+import { catalog, dagVersion, latestDagVersion, listDagSpecs, listDags, listRuns, registerDagVersion, storedTrigger } from "../db/catalog";
 import { sha256Hex } from "../lib/ids";
 import { RUN_STATUSES } from "../run/types";
 import { iso } from "../run/view";
@@ -42,6 +45,8 @@ const ListRunsQuerySchema = z.object({
   cursor: z.string().max(512).optional(),
 });
 
+const DagQuerySchema = z.object({ version: z.coerce.number().int().min(1).optional() });
+
 const CursorSchema = z.object({ createdAt: z.number(), runId: z.string() });
 
 function encodeCursor(c: { createdAt: number; runId: string }): string {
@@ -59,6 +64,17 @@ function decodeCursor(raw: string) {
   }
 }
 
+const SpecTagsSchema = z.object({ tags: z.array(z.string()).optional() });
+
+/** A stored spec's tags (JSON read back from storage is parsed; an unreadable one has none). */
+function specTags(specJson: string): string[] {
+  try {
+    return SpecTagsSchema.safeParse(JSON.parse(specJson)).data?.tags ?? [];
+  } catch {
+    return [];
+  }
+}
+
 function dagIdParam(raw: string): string {
   return parseOr400(IdSchema, raw, "invalid_dag_id");
 }
@@ -66,12 +82,15 @@ function dagIdParam(raw: string): string {
 /** `/api/dags`: register and read DAG versions, trigger and list runs. */
 export const dagsApi = new Hono<{ Bindings: Env }>()
   .get("/", async (c) => {
-    const rows = await listDags(catalog(c.env.CATALOG));
+    const db = catalog(c.env.CATALOG);
+    const [rows, specs] = await Promise.all([listDags(db), listDagSpecs(db)]);
+    const tags = new Map(specs.map((s) => [s.dagId, specTags(s.specJson)]));
     return c.json({
       dags: rows.map((d) => ({
         dagId: d.dagId,
         version: d.latestVersion,
         description: d.description,
+        tags: tags.get(d.dagId) ?? [],
         schedule: d.schedule ?? null,
         timezone: d.timezone ?? "UTC",
         paused: d.paused === 1,
@@ -93,13 +112,20 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
         result.issues,
       );
     }
+    const triggers = result.spec.triggers ?? [];
+    if (triggers.length > 0) {
+      const problems = await checkTriggers(c.env, dagId, triggers);
+      if (problems.length > 0) apiError(400, "invalid_dag", problems.map((i) => `${i.path}: ${i.message}`).join("; "), problems);
+    }
     const specJson = canonicalJson(result.spec);
+    const now = Date.now();
     const registered = await registerDagVersion(catalog(c.env.CATALOG), {
       dagId,
       specJson,
       specHash: await sha256Hex(specJson),
       description: result.spec.description,
-      now: Date.now(),
+      now,
+      triggers: (version) => triggerIndexRows(dagId, version, triggers, now),
     });
     if ("conflict" in registered) apiError(409, "conflict", "another version was registered at the same time; retry");
     if (registered.created) await recordVersionLineage(c.env, dagId, registered.version, result.spec);
@@ -111,14 +137,10 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
     }
     return c.json({ dagId, version: registered.version, created: registered.created }, registered.created ? 201 : 200);
   })
-  .get("/:dagId", async (c) => {
+  .get("/:dagId", validator("query", (v) => parseOr400(DagQuerySchema, v)), async (c) => {
     const dagId = dagIdParam(c.req.param("dagId"));
     const db = catalog(c.env.CATALOG);
-    const versionParam = c.req.query("version");
-    const version =
-      versionParam === undefined
-        ? undefined
-        : parseOr400(z.coerce.number().int().min(1), versionParam, "invalid_request");
+    const { version } = c.req.valid("query");
     const row = version === undefined ? await latestDagVersion(db, dagId) : await dagVersion(db, dagId, version);
     if (!row) apiError(404, "not_found", version === undefined ? `no DAG '${dagId}'` : `no version ${version} of DAG '${dagId}'`);
     return c.json({
@@ -188,9 +210,9 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
     const { run } = result;
     return c.json({ runId: run.runId, status: run.status, run }, result.kind === "started" ? 201 : 200);
   })
-  .get("/:dagId/runs", async (c) => {
+  .get("/:dagId/runs", validator("query", (v) => parseOr400(ListRunsQuerySchema, v)), async (c) => {
     const dagId = dagIdParam(c.req.param("dagId"));
-    const q = parseOr400(ListRunsQuerySchema, c.req.query());
+    const q = c.req.valid("query");
     const limit = q.limit ?? 50;
     const db = catalog(c.env.CATALOG);
     if (!(await latestDagVersion(db, dagId))) apiError(404, "not_found", `no DAG '${dagId}'`);

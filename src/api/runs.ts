@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { validator } from "hono/validator";
 import { z } from "zod";
 import { IdSchema } from "../dag/spec";
 import { hasArtifactRef, resolveOutput } from "../lib/artifacts";
@@ -18,6 +19,9 @@ const ClearBodySchema = z
     downstream: z.boolean().optional(),
   })
   .strict();
+
+/** `?tasks=false`: the run without its tasks (cheap to poll). */
+const RunQuerySchema = z.object({ tasks: z.enum(["true", "false"]).optional() });
 
 function runIdParam(raw: string): string {
   if (!isRunId(raw)) apiError(404, "not_found", `no run '${raw}'`);
@@ -41,9 +45,9 @@ function commandAnswer(runId: string, result: CommandResult): RunView {
 
 /** `/api/runs/{runId}`: a run's live state (from its coordinator), its attempts, cancel, retry, clear. */
 export const runsApi = new Hono<{ Bindings: Env }>()
-  .get("/:runId", async (c) => {
+  .get("/:runId", validator("query", (v) => parseOr400(RunQuerySchema, v)), async (c) => {
     const runId = runIdParam(c.req.param("runId"));
-    if (c.req.query("tasks") === "false") {
+    if (c.req.valid("query").tasks === "false") {
       const summary = await coordinatorFor(c.env, runId).summary();
       if (!summary) apiError(404, "not_found", `no run '${runId}'`);
       return c.json(summary);

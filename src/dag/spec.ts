@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { DeclaredLineageSchema } from "../lineage/declared";
+import { OnPausedEventsSchema, TriggersSchema } from "../events/trigger-spec";
+import { IdSchema } from "./id";
 import { ParamsSpecSchema } from "./params";
 
 /**
@@ -9,13 +11,7 @@ import { ParamsSpecSchema } from "./params";
  * what the user wrote; `compileDag` (plan.ts) fills the defaults.
  */
 
-export const ID_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
-export const IdSchema = z
-  .string()
-  .regex(ID_PATTERN, { message: "must match ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$" })
-  // JSON.parse keeps `__proto__` as a key, but any object assignment would turn it into a prototype.
-  .refine((id) => id !== "__proto__", { message: "'__proto__' is reserved" });
+export { ID_PATTERN, IdSchema } from "./id";
 
 export const BackoffSchema = z.enum(["constant", "linear", "exponential"]);
 export type Backoff = z.infer<typeof BackoffSchema>;
@@ -220,6 +216,10 @@ export const DagSpecSchema = z
     catchup: z.boolean().optional(),
     /** Runs (scheduled and manual) active at once; more wait as `queued` (default 16). Backfills have their own. */
     maxActiveRuns: z.number().int().min(1).max(10_000).optional(),
+    /** Event triggers: R2 file arrival, signed webhooks, an upstream DAG's run ending, datasets updated. */
+    triggers: TriggersSchema.optional(),
+    /** Events that arrive while the DAG is paused: `keep` (default) starts their runs on unpause, `drop` does not. */
+    onPausedEvents: OnPausedEventsSchema.optional(),
     tasks: z
       .record(IdSchema, TaskSpecSchema)
       .refine((tasks) => Object.keys(tasks).length > 0, { message: "a DAG needs at least one task" }),

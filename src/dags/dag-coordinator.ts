@@ -14,7 +14,15 @@ import { backfillIntervals, datesToRun, type DateHistory } from "../scheduling/b
 import { dagScheduling } from "../scheduling/dag-schedule";
 import { parseZonedTime } from "../scheduling/local-time";
 import { ds, fireTimeBefore, nextScheduledInterval, type Schedule, type ScheduledInterval } from "../scheduling/schedule";
+import type { DagEvent, DagEventOutcome } from "../events/dag-event";
+import { admitUpdate } from "../events/dataset-gate";
+import { r2ObjectDetail, r2ObjectIdentity } from "../events/r2-notification";
+import { datasetsMode, upstreamStatuses } from "../events/trigger-spec";
+import { canonicalDatasetUri } from "../lineage/dataset-uri";
+import { logicalDateRunKey, runIdForKey, sha256Hex } from "../lib/ids";
+import type { RunTrigger } from "../run/types";
 import { DagStorage, type BackfillDate } from "./dag-storage";
+import { EventStore, type R2Batch } from "./event-store";
 import { intervalRunInput } from "./run-inputs";
 import { BackfillRequestSchema, type ActiveRun, type Backfill, type BackfillStatus, type DagState, type RunSource } from "./types";
 
@@ -37,6 +45,8 @@ export interface DagScheduleStatus {
   activeRuns: number;
   queuedRuns: number;
   backfillRuns: number;
+  /** Events kept while paused, to start their runs on unpause. */
+  pausedEvents: number;
 }
 
 export type StartAnswer = { created: boolean; run: RunSummary; orders: WorkOrder[] };
@@ -67,6 +77,7 @@ export interface BackfillView {
  */
 export class DagCoordinator extends DurableObject<Env> {
   private readonly store: DagStorage;
+  private readonly events: EventStore;
   private state: DagState | undefined;
   private readonly active = new Map<string, ActiveRun>();
   private readonly backfills = new Map<string, Backfill>();
@@ -83,6 +94,7 @@ export class DagCoordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new DagStorage(ctx.storage.sql);
+    this.events = new EventStore(ctx.storage.sql);
     this.state = this.store.loadState();
     for (const r of this.store.loadActive()) this.active.set(r.runId, r);
     for (const b of this.store.loadBackfills()) this.backfills.set(b.backfillId, b);
@@ -162,6 +174,11 @@ export class DagCoordinator extends DurableObject<Env> {
     if (!(await this.ensure(dagId))) return null;
     this.dag().paused = false;
     this.store.writeState(this.dag());
+    // Events kept while paused start their runs now, in the order they arrived.
+    for (const { seq, event } of this.events.paused()) {
+      await this.handleEvent(event);
+      this.events.forgetPaused(seq);
+    }
     await this.wake();
     await this.projected();
     return this.status_();
@@ -170,6 +187,23 @@ export class DagCoordinator extends DurableObject<Env> {
   async status(dagId: string): Promise<DagScheduleStatus | null> {
     if (!(await this.ensure(dagId))) return null;
     return this.status_();
+  }
+
+  /**
+   * An event one of the DAG's triggers matched (R2 object, webhook, upstream run end, dataset
+   * update). A paused DAG keeps it for unpause or drops it (`onPausedEvents`); otherwise it starts
+   * a run (under `maxActiveRuns`, queued beyond it in event order), joins an R2 batch, or waits in
+   * a datasets gate. Repeats of one event start nothing new.
+   */
+  async event(dagId: string, ev: DagEvent): Promise<DagEventOutcome> {
+    if (!(await this.ensure(dagId))) return { outcome: "ignored", reason: `no DAG '${dagId}'` };
+    if (this.dag().paused) {
+      const spec = storedSpec(await this.specJson(this.dag().version));
+      if ((spec.onPausedEvents ?? "keep") === "drop") return { outcome: "dropped" };
+      this.events.keepPaused(ev);
+      return { outcome: "kept" };
+    }
+    return this.handleEvent(ev);
   }
 
   /**
@@ -280,7 +314,102 @@ export class DagCoordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (!this.state) return;
+    await this.closeDueBatches(Date.now());
     await this.sync(this.state.dagId);
+  }
+
+  // ---- events ----------------------------------------------------------------
+
+  private async handleEvent(ev: DagEvent): Promise<DagEventOutcome> {
+    const now = Date.now();
+    switch (ev.kind) {
+      case "r2": {
+        const identity = r2ObjectIdentity(ev.notification);
+        const object = r2ObjectDetail(ev.notification);
+        const batch = ev.trigger.batch;
+        if (!batch) return this.startEventRun(`r2:${identity}`, { type: "r2", detail: { object } });
+        // Each object belongs to exactly one batch, whatever the deliveries.
+        if (!this.events.firstSight(`r2:${ev.position}:${identity}`, now)) return { outcome: "duplicate" };
+        const open: R2Batch = this.events.batch(ev.position) ?? {
+          position: ev.position,
+          batchId: crypto.randomUUID().replaceAll("-", "").slice(0, 20),
+          openedAt: now,
+          closesAt: now + batch.windowSeconds * 1_000,
+          maxObjects: batch.maxObjects ?? null,
+          objects: [],
+        };
+        open.objects.push(object);
+        if (open.maxObjects !== null && open.objects.length >= open.maxObjects) {
+          this.events.closeBatch(ev.position);
+          await this.startBatch(open);
+        } else {
+          this.events.writeBatch(open);
+          await this.armAlarm();
+        }
+        return { outcome: "batched", batchId: open.batchId };
+      }
+      case "webhook":
+        return this.startEventRun(ev.runKey, { type: "webhook", detail: { body: ev.body, headers: ev.headers, receivedAt: new Date(ev.receivedAt).toISOString() } });
+      case "upstream": {
+        const u = ev.upstream;
+        if (!upstreamStatuses(ev.trigger).includes(u.status)) return { outcome: "ignored", reason: `upstream run ended ${u.status}` };
+        const trigger: RunTrigger = { type: "upstream", detail: { upstream: { dagId: u.dagId, runId: u.runId, status: u.status, logicalDate: u.logicalDate } } };
+        if (u.logicalDate === null) return this.startEventRun(`upstream:${u.eventId}`, trigger);
+        // The downstream run takes the upstream's logical date (a backfill flows through, day by day).
+        const ms = Date.parse(u.logicalDate);
+        return this.startEventRun(logicalDateRunKey(u.logicalDate), trigger, {
+          logicalDate: u.logicalDate,
+          dataIntervalStart: u.dataIntervalStart ?? u.logicalDate,
+          dataIntervalEnd: u.dataIntervalEnd ?? u.logicalDate,
+          ds: ds(ms, this.dag().scheduling.timezone),
+        });
+      }
+      case "dataset": {
+        if (!this.events.firstSight(`dataset:${ev.position}:${ev.update.eventId}`, now)) return { outcome: "duplicate" };
+        const gate = this.events.gate(ev.position);
+        const datasets = [...new Set(ev.trigger.datasets.map(canonicalDatasetUri))];
+        const runs = admitUpdate(gate, datasets, datasetsMode(ev.trigger), { ...ev.update, uri: canonicalDatasetUri(ev.update.uri) });
+        this.events.writeGate(ev.position, gate);
+        let last: DagEventOutcome = { outcome: "waiting" };
+        for (const consumed of runs) {
+          const key = await sha256Hex(consumed.map((u) => u.eventId).join("\n"));
+          last = await this.startEventRun(`datasets:${ev.position}:${key.slice(0, 32)}`, { type: "dataset", detail: { events: consumed } });
+        }
+        return last;
+      }
+    }
+  }
+
+  private async startBatch(b: R2Batch): Promise<DagEventOutcome> {
+    return this.startEventRun(`r2-batch:${b.batchId}`, { type: "r2", detail: { batchId: b.batchId, objects: b.objects } });
+  }
+
+  /** R2 batches whose window closed start their runs. */
+  private async closeDueBatches(now: number): Promise<void> {
+    for (const b of this.events.batches()) {
+      if (b.closesAt > now) continue;
+      this.events.closeBatch(b.position);
+      try {
+        await this.startBatch(b);
+      } catch (err) {
+        // Kept: its run is started again from the alarm (the run id comes from the batch id).
+        this.events.writeBatch({ ...b, closesAt: now + START_RETRY_MS });
+        console.error(`DAG ${this.dag().dagId}: R2 batch ${b.batchId} could not start its run; retrying`, err);
+      }
+    }
+  }
+
+  /** Starts (or finds) the run of one event, under maxActiveRuns like a manual run. */
+  private async startEventRun(
+    runKey: string,
+    trigger: RunTrigger,
+    dated?: { logicalDate: string; dataIntervalStart: string; dataIntervalEnd: string; ds: string },
+  ): Promise<DagEventOutcome> {
+    const st = this.dag();
+    const specJson = await this.specJson(st.version);
+    const runId = runIdForKey(st.dagId, runKey);
+    const answer = await this.admit({ runId, dagId: st.dagId, dagVersion: st.version, specJson, params: this.defaultParams(), trigger, runKey, ...dated });
+    return { outcome: answer.created ? "started" : "existing", runId, status: answer.run.status };
   }
 
   // ---- internals -------------------------------------------------------------
@@ -535,6 +664,7 @@ export class DagCoordinator extends DurableObject<Env> {
       activeRuns: this.running("dag"),
       queuedRuns,
       backfillRuns,
+      pausedEvents: this.events.pausedCount(),
     };
   }
 
@@ -604,6 +734,7 @@ export class DagCoordinator extends DurableObject<Env> {
     const next = st.paused ? undefined : this.nextInterval(now);
     if (next && next.dataIntervalEnd > now) times.push(next.dataIntervalEnd);
     for (const r of this.active.values()) if (r.pending !== undefined) times.push(r.retryAt ?? now);
+    for (const b of this.events.batches()) times.push(b.closesAt);
     if (times.length === 0) return;
     const at = Math.max(now, Math.min(...times));
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();

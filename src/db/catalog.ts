@@ -1,7 +1,8 @@
-import { and, desc, eq, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
-import { dagSchedules, dagVersions, dags, runs, taskAttempts, taskInstances } from "./schema";
+import type { TriggerIndexRow } from "../events/trigger-index";
+import { dagSchedules, dagTriggers, dagVersions, dags, runs, taskAttempts, taskInstances } from "./schema";
 import { RunTriggerSchema } from "../run/rpc";
 import type { AttemptRecord, RunHeader, RunStatus, RunTrigger, TaskInstance } from "../run/types";
 
@@ -66,11 +67,20 @@ export async function dagVersion(db: Catalog, dagId: string, version: number): P
  */
 export async function registerDagVersion(
   db: Catalog,
-  input: { dagId: string; specJson: string; specHash: string; description: string | undefined; now: number },
+  input: {
+    dagId: string;
+    specJson: string;
+    specHash: string;
+    description: string | undefined;
+    now: number;
+    /** The version's trigger index rows (built for the version number this call assigns). */
+    triggers?: (version: number) => TriggerIndexRow[];
+  },
 ): Promise<{ version: number; created: boolean } | { conflict: true }> {
   const latest = await latestDagVersion(db, input.dagId);
   if (latest && latest.specHash === input.specHash) return { version: latest.version, created: false };
   const version = (latest?.version ?? 0) + 1;
+  const triggerRows = input.triggers?.(version) ?? [];
   const [inserted] = await db.batch([
     db
       .insert(dagVersions)
@@ -95,6 +105,9 @@ export async function registerDagVersion(
       .insert(dagSchedules)
       .values({ dagId: input.dagId, wantedVersion: version, updatedAt: input.now })
       .onConflictDoUpdate({ target: dagSchedules.dagId, set: { wantedVersion: sql`max(${dagSchedules.wantedVersion}, ${version})`, updatedAt: input.now } }),
+    // The trigger index follows the latest version (only if this insert won: `version` is unclaimed otherwise).
+    db.delete(dagTriggers).where(and(eq(dagTriggers.dagId, input.dagId), sql`${dagTriggers.version} < ${version}`)),
+    ...triggerRows.map((r) => db.insert(dagTriggers).values(r).onConflictDoNothing()),
   ]);
   if (inserted.length === 0) return { conflict: true };
   return { version, created: true };
@@ -324,4 +337,45 @@ export function historyStatements(d1: D1Database, records: HistoryRecord[], now:
 export async function writeHistory(d1: D1Database, records: HistoryRecord[], now: number, extra: D1PreparedStatement[] = []): Promise<void> {
   const stmts = [...historyStatements(d1, records, now), ...extra];
   if (stmts.length > 0) await d1.batch(stmts);
+}
+
+/** The latest version's spec JSON of every DAG, for what the list shows from a spec (its tags). */
+export async function listDagSpecs(db: Catalog) {
+  return db
+    .select({ dagId: dagVersions.dagId, specJson: dagVersions.specJson })
+    .from(dagVersions)
+    .innerJoin(dags, and(eq(dags.dagId, dagVersions.dagId), eq(dags.latestVersion, dagVersions.version)))
+    .limit(1_000);
+}
+
+/** The newest `limit` runs of a DAG (the runs grid's columns), newest first. */
+export async function recentRuns(db: Catalog, dagId: string, limit: number) {
+  return db.select().from(runs).where(eq(runs.dagId, dagId)).orderBy(desc(runs.createdAt), desc(runs.runId)).limit(limit);
+}
+
+/**
+ * Task states of some runs for the runs grid, in two queries: per run, its tasks' own rows folded
+ * by SQLite into one JSON object (`{ taskId: [status, attempts] }`: 25 rows cross from D1 rather
+ * than 25,000), and mapped instances as counts per state (a mapped task's thousands of instances
+ * come back as a few rows). Both read the primary key's `run_id` prefix.
+ */
+export async function gridTaskStates(db: Catalog, runIds: readonly string[]) {
+  if (runIds.length === 0) return { runs: [], instances: [] };
+  const ids = [...runIds];
+  const [runs, instances] = await Promise.all([
+    db
+      .select({
+        runId: taskInstances.runId,
+        tasksJson: sql<string>`json_group_object(${taskInstances.taskId}, json_array(${taskInstances.status}, ${taskInstances.attempts}))`,
+      })
+      .from(taskInstances)
+      .where(and(inArray(taskInstances.runId, ids), isNull(taskInstances.mapIndex)))
+      .groupBy(taskInstances.runId),
+    db
+      .select({ runId: taskInstances.runId, taskId: taskInstances.taskId, status: taskInstances.status, count: sql<number>`count(*)` })
+      .from(taskInstances)
+      .where(and(inArray(taskInstances.runId, ids), isNotNull(taskInstances.mapIndex)))
+      .groupBy(taskInstances.runId, taskInstances.taskId, taskInstances.status),
+  ]);
+  return { runs, instances };
 }

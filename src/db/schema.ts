@@ -174,6 +174,49 @@ export const backfills = sqliteTable(
   (t) => [index("backfills_dag_created_idx").on(t.dagId, t.createdAt)],
 );
 
+/**
+ * The event triggers of each DAG's latest version, indexed by what an event names: an R2 bucket,
+ * an upstream DAG, a dataset URI (one row per URI), the DAG itself for webhooks. Matching an event
+ * is an index lookup by (type, key), not a scan of every DAG. Rewritten with each registered version.
+ */
+export const dagTriggers = sqliteTable(
+  "dag_triggers",
+  {
+    dagId: text("dag_id").notNull(),
+    /** The trigger's index in the spec's `triggers`. */
+    position: integer("position").notNull(),
+    /** For a datasets trigger: the dataset's index in its list (one row per dataset); else 0. */
+    item: integer("item").notNull().default(0),
+    type: text("type").notNull(),
+    key: text("key").notNull(),
+    version: integer("version").notNull(),
+    configJson: text("config_json").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.dagId, t.position, t.item] }), index("dag_triggers_lookup_idx").on(t.type, t.key)],
+);
+
+/**
+ * Dataset updates: one row per dataset a task wrote when it succeeded (its `datasets.outputs`),
+ * keyed by run, task instance, attempt and URI so a repeated delivery is a no-op. What dataset
+ * triggers consume and lineage reads.
+ */
+export const datasetEvents = sqliteTable(
+  "dataset_events",
+  {
+    eventId: text("event_id").primaryKey(),
+    uri: text("uri").notNull(),
+    dagId: text("dag_id").notNull(),
+    runId: text("run_id").notNull(),
+    taskId: text("task_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    /** `extra` from the task's output, when it had one. */
+    extraJson: text("extra_json"),
+    producedAt: integer("produced_at").notNull(),
+  },
+  (t) => [index("dataset_events_uri_idx").on(t.uri, t.producedAt), index("dataset_events_run_idx").on(t.runId)],
+);
+
 /*
  * Lineage (src/lineage, queries in db/lineage.ts). Datasets are URIs (`d1://<table>`,
  * `task://<dagId>.<taskId>`, `r2://…`, `https://…`); column edges are kept as JSON of the

@@ -48,6 +48,8 @@ export interface ExpressionScope {
   dataIntervalEnd?: string | null;
   /** The logical date as `YYYY-MM-DD` in the DAG's timezone, else null. */
   ds?: string | null;
+  /** What started the run: `{ type, ...detail }` (`trigger.object.key`, `trigger.body`, `trigger.upstream.runId`, …). */
+  trigger?: Record<string, unknown>;
   /** Outputs of finished tasks, by task id. */
   tasks: Record<string, { output: unknown }>;
   /** The element a mapped task instance works on; absent outside mapped tasks. */
@@ -57,7 +59,7 @@ export interface ExpressionScope {
 }
 
 /** Names an expression may use as variables, in the order the docs list them. */
-export const SCOPE_VARIABLES = ["params", "tasks", "runId", "logicalDate", "dataIntervalStart", "dataIntervalEnd", "ds", "item", "mapIndex"] as const;
+export const SCOPE_VARIABLES = ["params", "tasks", "runId", "logicalDate", "dataIntervalStart", "dataIntervalEnd", "ds", "trigger", "item", "mapIndex"] as const;
 
 /** Longest expression accepted: longer ones are data, not expressions. */
 export const MAX_EXPRESSION_LENGTH = 10_000;
@@ -132,6 +134,7 @@ function createEnvironment(): Environment {
     .registerVariable("dataIntervalStart", "dyn")
     .registerVariable("dataIntervalEnd", "dyn")
     .registerVariable("ds", "dyn")
+    .registerVariable("trigger", "map")
     .registerVariable("item", "dyn")
     .registerVariable("mapIndex", "int");
   const arithmetic: Array<[string, (a: number, b: number) => number]> = [
@@ -235,6 +238,7 @@ function celContext(scope: ExpressionScope): Record<string, unknown> {
     dataIntervalStart: scope.dataIntervalStart ?? null,
     dataIntervalEnd: scope.dataIntervalEnd ?? null,
     ds: scope.ds ?? null,
+    trigger: toCel(scope.trigger ?? {}),
   };
   // Left out (not null) outside mapped tasks, so using them says so clearly.
   if (scope.item !== undefined) ctx.item = toCel(scope.item);

@@ -1,6 +1,7 @@
 import { truncateMessage } from "../../lib/truncate";
 import type { QueueMessage } from "../../queue/messages";
 import { poolFor } from "../../pools/client";
+import { deliverDatasetUpdates } from "../../triggers/dataset-updates";
 import type { WorkRef } from "../types";
 import { coordinatorFor } from "../client";
 import type { CommandOf, Offer } from "../machine";
@@ -68,6 +69,9 @@ export async function deliver(host: DeliveryHost, entry: OutboxEntry, offer?: Of
       return undefined;
     case "RunEnded":
       await host.runEnded(c);
+      return undefined;
+    case "DatasetsUpdated":
+      await deliverDatasetUpdates(host.env, c);
       return undefined;
     case "UpdatePoolLeases": {
       // The pool answers what it granted or refused at once; later grants come through `poolAnswered`.

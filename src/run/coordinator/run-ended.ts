@@ -1,5 +1,6 @@
 import { dagFor } from "../../dags/client";
 import { runEventStatement } from "../../db/run-events";
+import { notifyDownstreamDags } from "../../triggers/upstream-runs";
 import type { RunEnded } from "../machine";
 
 /** What a `RunEnded` consumer may use: the catalog, and the run's history writer to share its batch. */
@@ -36,4 +37,5 @@ export async function recordRunEnded(host: RunEndedHost, event: RunEnded): Promi
     }),
   ]);
   await dagFor(host.env, event.dagId).runEnded(event.dagId, { runId: event.runId, eventId: event.eventId, status: event.status });
+  await notifyDownstreamDags(host.env, event);
 }

@@ -69,6 +69,8 @@ export const RunEndedSchema = z.object({
   status: z.enum(["success", "failed", "cancelled"]),
   trigger: z.object({ type: z.string(), detail: z.record(z.string(), z.unknown()).optional() }),
   logicalDate: z.string().nullable(),
+  dataIntervalStart: z.string().nullable().optional(),
+  dataIntervalEnd: z.string().nullable().optional(),
   startedAt: z.number().nullable(),
   endedAt: z.number(),
   /** Datasets (URIs) written by the run's tasks that succeeded (`datasets.outputs`). */
@@ -98,6 +100,27 @@ export const UpdatePoolLeasesSchema = z.object({
   acquire: z.array(PoolRequestSchema),
 });
 
+/** One dataset a task wrote when it succeeded (`datasets.outputs`). */
+export const DatasetUpdateSchema = z.object({
+  /** `<runId>:<taskKey>:<attempt>:<uri>`: a repeat of the same update is a no-op. */
+  eventId: z.string().min(1),
+  uri: z.string().min(1),
+  dagId: z.string().min(1),
+  runId: z.string().min(1),
+  taskId: z.string().min(1),
+  attempt: z.number().int().min(0),
+  at: z.number(),
+  /** The task output's `extra` (an object), when it had one. */
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+export type DatasetUpdateCommandEntry = z.infer<typeof DatasetUpdateSchema>;
+
+/** A task succeeded and wrote datasets: recorded as dataset events, and handed to the DAGs they trigger. */
+export const DatasetsUpdatedSchema = z.object({
+  type: z.literal("DatasetsUpdated"),
+  updates: z.array(DatasetUpdateSchema).min(1),
+});
+
 export const CommandSchema = z.discriminatedUnion("type", [
   DispatchAttemptsSchema,
   DeliverAlertSchema,
@@ -105,6 +128,7 @@ export const CommandSchema = z.discriminatedUnion("type", [
   CancelChildRunSchema,
   RunEndedSchema,
   UpdatePoolLeasesSchema,
+  DatasetsUpdatedSchema,
 ]);
 export type Command = z.infer<typeof CommandSchema>;
 export type CommandType = Command["type"];

@@ -16,7 +16,42 @@ import { changed, planned, plannedFor, type Tx } from "./tx";
 export function succeed(tx: Tx, t: TaskInstance, at: number): void {
   setTerminal(t, "success", at);
   changed(tx, t);
+  datasetsWritten(tx, t, at);
   afterTerminal(tx, t);
+}
+
+/**
+ * A task that declares `datasets.outputs` and succeeded (itself, not through its fallback value)
+ * issues one `DatasetsUpdated`: the dataset events that dataset triggers consume. A mapped task
+ * does, once, when the whole map succeeded; its instances do not.
+ */
+function datasetsWritten(tx: Tx, t: TaskInstance, at: number): void {
+  if (t.mapIndex !== null || t.fallbackUsed) return;
+  const p = plannedFor(tx.plan, t);
+  const outputs = p.spec.datasets?.outputs;
+  if (!outputs || outputs.length === 0) return;
+  const r = tx.state.run;
+  const extra = outputExtra(t.output);
+  tx.fx.commands.push({
+    type: "DatasetsUpdated",
+    updates: [...new Set(outputs)].map((uri) => ({
+      eventId: `${r.runId}:${t.key}:${t.attempt}:${uri}`,
+      uri,
+      dagId: r.dagId,
+      runId: r.runId,
+      taskId: t.taskId,
+      attempt: t.attempt,
+      at,
+      ...(extra === undefined ? {} : { extra }),
+    })),
+  });
+}
+
+/** An output's `extra` object (what a task tells the consumers of its datasets), if it has one. */
+function outputExtra(output: unknown): Record<string, unknown> | undefined {
+  if (output === null || typeof output !== "object" || Array.isArray(output)) return undefined;
+  const extra = (output as { extra?: unknown }).extra;
+  return extra !== null && typeof extra === "object" && !Array.isArray(extra) ? (extra as Record<string, unknown>) : undefined;
 }
 
 /** Bookkeeping every time an instance reaches a terminal state. */
@@ -72,6 +107,8 @@ export function endRun(tx: Tx, status: Extract<RunStatus, "success" | "failed" |
     status,
     trigger: r.trigger,
     logicalDate: r.logicalDate ?? null,
+    dataIntervalStart: r.dataIntervalStart ?? null,
+    dataIntervalEnd: r.dataIntervalEnd ?? null,
     startedAt: r.startedAt ?? null,
     endedAt: ctx.now,
     datasetsWritten: [...datasets],

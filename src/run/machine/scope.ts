@@ -4,6 +4,20 @@ import type { RunState, TaskError, TaskInstance } from "../types";
 import type { Tx } from "./tx";
 import { planned } from "./tx";
 
+/**
+ * What expressions read as `trigger`: `{ type, ...detail }`. One object per run's trigger (the
+ * trigger never changes), so the expression layer converts it once, however many tasks read it.
+ */
+const triggerScopes = new WeakMap<object, Record<string, unknown>>();
+function triggerScope(t: RunState["run"]["trigger"]): Record<string, unknown> {
+  let scope = triggerScopes.get(t);
+  if (!scope) {
+    scope = { ...t.detail, type: t.type };
+    triggerScopes.set(t, scope);
+  }
+  return scope;
+}
+
 /** The expression scope of a task: params, run facts, its upstream outputs, and its map item. */
 export function scopeFor(
   state: RunState,
@@ -26,6 +40,7 @@ export function scopeFor(
     dataIntervalStart: state.run.dataIntervalStart ?? null,
     dataIntervalEnd: state.run.dataIntervalEnd ?? null,
     ds: state.run.ds ?? null,
+    trigger: triggerScope(state.run.trigger),
     tasks,
   };
   if (instance && instance.mapIndex !== null) {
