@@ -313,6 +313,19 @@ describe("OpenLineage events of failures, retries and cancels", () => {
     expect(events.find((e) => e.job.name === "ol_fail.flaky" && e.eventType === "START").run.runId).toBe(fail.run.runId);
   });
 
+  it("a child DAG run's events name the dag task's attempt as parent and the parent run as root", async () => {
+    await registerDag("ol_kid", { tasks: { hello: { type: "function", function: "noop" } } });
+    await registerDag("ol_parent", { tasks: { spawn: { type: "dag", dagId: "ol_kid" } } });
+    const { runId } = await trigger("ol_parent");
+    expect((await waitForRun(runId)).status).toBe("success");
+    const events = await eventsOf("ol_kid", (k) => k.includes("ol_kid COMPLETE"));
+    const start = events.find((e) => e.job.name === "ol_kid" && e.eventType === "START");
+    expect(start.run.facets.parent).toMatchObject({ job: { namespace: "switchyard", name: "ol_parent.spawn" }, root: { job: { name: "ol_parent" } } });
+    const parentTask = await eventsOf("ol_parent", (k) => k.includes("ol_parent.spawn START"));
+    expect(start.run.facets.parent.run.runId).toBe(parentTask.find((e) => e.job.name === "ol_parent.spawn").run.runId);
+    for (const e of events) expect(openLineageErrors(e)).toEqual([]);
+  });
+
   it("a cancelled run is an ABORT", async () => {
     await registerDag("ol_cancel", { tasks: { wait: { type: "function", function: "sleep", args: { ms: 5_000 } } } });
     const { runId } = await trigger("ol_cancel");
