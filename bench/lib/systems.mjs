@@ -129,7 +129,7 @@ function switchyardSystem(continuation, baseRef) {
         cwd: app,
         logFile: join(dir, "migrations.log"),
       });
-      return startWranglerDev({ name, cwd: app, persistDir: dir, stateDir: state, vars: { API_TOKEN, CONTINUATION: continuation } });
+      return startWranglerDev({ name, cwd: app, persistDir: dir, stateDir: state, vars: { API_TOKEN, CONTINUATION: continuation, DEV_TOOLS: "on" } });
     },
     client(inst, mode) {
       const auth = { authorization: `Bearer ${API_TOKEN}` };
@@ -166,6 +166,20 @@ function switchyardSystem(continuation, baseRef) {
                 return (await call("POST", `${inst.url}/api/dags/${dagId}/backfills`, { from: day(from), to: day(to), reprocess: "all", maxActiveRuns: dates }, auth)).backfillId;
               },
               backfillStatus: (id) => call("GET", `${inst.url}/api/backfills/${id}`, undefined, auth),
+            }
+          : {}),
+        // Event triggers (dispatched tasks: the latency ends when the run's first task started on a worker).
+        ...(mode === "dispatched"
+          ? {
+              async prepareEvents(key) {
+                const dagId = `bench-${key}-${mode}`;
+                await call("PUT", `${inst.url}/api/dags/${dagId}`, { triggers: [{ type: "r2", bucket: `bench-${key}` }], tasks: { first: NOOP } }, auth);
+                return { dagId, bucket: `bench-${key}` };
+              },
+              sendEvent: (h, i) =>
+                call("POST", `${inst.url}/api/dev/r2-events`, { account: "bench", action: "PutObject", bucket: h.bucket, object: { key: `in/${Date.now()}-${i}.csv`, size: 1, eTag: `e-${Date.now()}-${i}` }, eventTime: new Date().toISOString() }, auth),
+              eventRuns: async (h) => (await call("GET", `${inst.url}/api/dags/${h.dagId}/runs?limit=500`, undefined, auth)).runs,
+              runView: (runId) => call("GET", `${inst.url}/api/runs/${runId}`, undefined, auth),
             }
           : {}),
         async status(id) {

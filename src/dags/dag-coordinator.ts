@@ -86,6 +86,9 @@ export class DagCoordinator extends DurableObject<Env> {
   /** Projections to write to the catalog (coalesced: one write per ~50 ms however many runs end). */
   private readonly dirty = { dag: false, backfills: new Set<string>() };
   private projecting: Promise<void> | undefined;
+  /** Marks made, and the last mark a finished write covered (a caller waits for its own mark only). */
+  private marked = 0;
+  private written = 0;
   /** The alarm time as last set (null = none), so a wake-up rarely touches the alarm. */
   private alarmAt: number | null | undefined;
   /** The spec of the version scheduled runs use (read from the catalog once per version). */
@@ -268,11 +271,19 @@ export class DagCoordinator extends DurableObject<Env> {
         }),
       ),
     );
-    // The runs start from the alarm, so this answers at once whatever the window's size.
-    await this.ctx.storage.setAlarm(now);
-    this.alarmAt = now;
-    this.markDirty(backfillId);
-    await this.projected();
+    // Its catalog row first (the API finds a backfill's DAG by it), then the alarm starts its runs
+    // just after this answers, whatever the window's size.
+    await writeBackfill(this.env.CATALOG, {
+      backfillId,
+      dagId,
+      status: backfill.status,
+      requestJson: JSON.stringify(req),
+      countsJson: JSON.stringify(this.store.counts(backfillId)),
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.ctx.storage.setAlarm(now + 20);
+    this.alarmAt = now + 20;
     return { ok: true, backfillId, dryRun: false, dates };
   }
 
@@ -670,6 +681,7 @@ export class DagCoordinator extends DurableObject<Env> {
 
   /** Marks the catalog's copies to rewrite: the DAG's scheduling state, and a backfill's. */
   private markDirty(backfillId?: string): void {
+    this.marked += 1;
     this.dirty.dag = true;
     if (backfillId !== undefined) this.dirty.backfills.add(backfillId);
     this.projecting ??= this.writeProjections().finally(() => {
@@ -677,9 +689,13 @@ export class DagCoordinator extends DurableObject<Env> {
     });
   }
 
-  /** Waits until what is marked has been written (registration and API answers read the catalog next). */
+  /**
+   * Waits until what is marked now has been written (registration and API answers read the catalog
+   * next) — not for marks made later by runs ending meanwhile.
+   */
   private async projected(): Promise<void> {
-    while (this.projecting) await this.projecting;
+    const mark = this.marked;
+    while (this.written < mark && this.projecting) await Promise.race([this.projecting, new Promise((r) => setTimeout(r, 10))]);
   }
 
   /**
@@ -691,6 +707,7 @@ export class DagCoordinator extends DurableObject<Env> {
     await new Promise((r) => setTimeout(r, 50));
     while (this.dirty.dag || this.dirty.backfills.size > 0) {
       const st = this.dag();
+      const covers = this.marked;
       const backfillIds = [...this.dirty.backfills];
       this.dirty.dag = false;
       this.dirty.backfills.clear();
@@ -721,8 +738,10 @@ export class DagCoordinator extends DurableObject<Env> {
         }
       } catch (err) {
         console.error(`DAG ${st.dagId}: writing its state to the catalog failed`, err);
+        this.written = covers;
         return;
       }
+      this.written = covers;
     }
   }
 
