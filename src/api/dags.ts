@@ -9,6 +9,7 @@ import { dagScheduling } from "../scheduling/dag-schedule";
 import { upcomingRuns } from "../scheduling/schedule";
 import { recordVersionLineage } from "../lineage/record-version";
 import { checkTriggers } from "../triggers/check-triggers";
+import { triggersOf } from "../db/dag-triggers";
 import { triggerIndexRows } from "../events/trigger-index";
 import { backfillListItem } from "./backfills";
 import { DagSpecSchema, IdSchema } from "../dag/spec";
@@ -117,6 +118,7 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
       const problems = await checkTriggers(c.env, dagId, triggers);
       if (problems.length > 0) apiError(400, "invalid_dag", problems.map((i) => `${i.path}: ${i.message}`).join("; "), problems);
     }
+    const upstreamBefore = (await triggersOf(c.env.CATALOG, dagId)).filter((t) => t.type === "dag").map((t) => t.key);
     const specJson = canonicalJson(result.spec);
     const now = Date.now();
     const registered = await registerDagVersion(catalog(c.env.CATALOG), {
@@ -134,6 +136,12 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
       await dagFor(c.env, dagId).sync(dagId);
     } catch (err) {
       console.error(`DAG ${dagId}: applying version ${registered.version} to its object failed; the cron tick will`, err);
+    }
+    // The upstream DAGs this version (or the one before) triggers on read their downstream list again.
+    for (const up of new Set([...upstreamBefore, ...triggers.flatMap((t) => (t.type === "dag" ? [t.dagId] : []))])) {
+      await dagFor(c.env, up)
+        .refreshDownstream()
+        .catch((err: unknown) => console.error(`DAG ${up}: telling it about its downstream DAGs failed; it reads them again within a minute`, err));
     }
     return c.json({ dagId, version: registered.version, created: registered.created }, registered.created ? 201 : 200);
   })

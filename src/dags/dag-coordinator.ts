@@ -14,10 +14,12 @@ import { backfillIntervals, datesToRun, type DateHistory } from "../scheduling/b
 import { dagScheduling } from "../scheduling/dag-schedule";
 import { parseZonedTime } from "../scheduling/local-time";
 import { ds, fireTimeBefore, nextScheduledInterval, type Schedule, type ScheduledInterval } from "../scheduling/schedule";
-import type { DagEvent, DagEventOutcome } from "../events/dag-event";
+import type { DagEvent, DagEventOutcome, UpstreamEnd } from "../events/dag-event";
+import { triggersFor, type DagTriggerRow } from "../db/dag-triggers";
+import { dagFor } from "./client";
 import { admitUpdate } from "../events/dataset-gate";
 import { r2ObjectDetail, r2ObjectIdentity } from "../events/r2-notification";
-import { datasetsMode, upstreamStatuses } from "../events/trigger-spec";
+import { datasetsMode, TriggerSpecSchema, upstreamStatuses } from "../events/trigger-spec";
 import { canonicalDatasetUri } from "../lineage/dataset-uri";
 import { logicalDateRunKey, runIdForKey, sha256Hex } from "../lib/ids";
 import type { RunTrigger } from "../run/types";
@@ -37,6 +39,8 @@ const START_RETRY_MS = 1_000;
  * the reservation and the creation has its run created by the alarm.
  */
 const DEFAULT_RESERVATION_CHECK_MS = 30_000;
+/** How long a DAG object trusts its list of downstream DAGs (registration also tells it when it changes). */
+const DOWNSTREAM_TTL_MS = 60_000;
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -96,6 +100,10 @@ export class DagCoordinator extends DurableObject<Env> {
   /** Marks made, and the last mark a finished write covered (a caller waits for its own mark only). */
   private marked = 0;
   private written = 0;
+  /** The scheduling row last written to the catalog: an unchanged one is not written again. */
+  private lastProjected: string | undefined;
+  /** DAGs with a `dag` trigger on this one (from the trigger index), and when that was read. */
+  private downstream: { rows: DagTriggerRow[]; readAt: number } | undefined;
   /** The alarm time as last set (null = none), so a wake-up rarely touches the alarm. */
   private alarmAt: number | null | undefined;
   /** The spec of the version scheduled runs use (read from the catalog once per version). */
@@ -176,7 +184,13 @@ export class DagCoordinator extends DurableObject<Env> {
   }
 
   /** A run of this DAG ended (its `RunEnded`, at least once): its slot frees, what waits for one starts. */
-  async runEnded(dagId: string, ended: { runId: string; eventId: string; status: RunStatus }): Promise<void> {
+  async runEnded(dagId: string, ended: UpstreamEnd): Promise<void> {
+    await this.forget(dagId, ended);
+    await this.notifyDownstream(dagId, ended);
+  }
+
+  /** A run no longer counts (it ended, or a trigger found it ended already): its slot frees. */
+  async forget(dagId: string, ended: { runId: string; eventId: string; status: RunStatus }): Promise<void> {
     const row = this.active.get(ended.runId);
     const n = Number(ended.eventId.slice(ended.eventId.lastIndexOf(":") + 1));
     if (!row || !(n >= row.minEnd) || !this.state || this.state.dagId !== dagId) return;
@@ -187,6 +201,29 @@ export class DagCoordinator extends DurableObject<Env> {
       await this.settleBackfill(row.backfillId);
     }
     await this.wake();
+  }
+
+  /** The trigger index changed for DAGs downstream of this one: read it again at the next run end. */
+  async refreshDownstream(): Promise<void> {
+    this.downstream = undefined;
+  }
+
+  /**
+   * Hands a run's end to every DAG with a `dag` trigger on this one. Which DAGs those are is read
+   * from the trigger index once (and again after registration says it changed, or after a minute),
+   * so a DAG nobody depends on costs no lookup per run. Each downstream object starts one run per
+   * upstream end (its id comes from the logical date or the event id).
+   */
+  private async notifyDownstream(dagId: string, ended: UpstreamEnd): Promise<void> {
+    const now = Date.now();
+    if (!this.downstream || now - this.downstream.readAt > DOWNSTREAM_TTL_MS) {
+      this.downstream = { rows: await triggersFor(this.env.CATALOG, "dag", dagId), readAt: now };
+    }
+    for (const row of this.downstream.rows) {
+      const trigger = TriggerSpecSchema.parse(JSON.parse(row.configJson));
+      if (trigger.type !== "dag") continue;
+      await dagFor(this.env, row.dagId).event(row.dagId, { kind: "upstream", position: row.position, trigger, upstream: ended });
+    }
   }
 
   async pause(dagId: string): Promise<DagScheduleStatus | null> {
@@ -746,17 +783,21 @@ export class DagCoordinator extends DurableObject<Env> {
       this.dirty.dag = false;
       this.dirty.backfills.clear();
       const next = this.nextInterval(Date.now());
+      const row = {
+        dagId: st.dagId,
+        appliedVersion: st.version,
+        schedule: st.scheduling.schedule?.expression ?? null,
+        timezone: st.scheduling.timezone,
+        paused: st.paused ? 1 : 0,
+        nextRunAt: next?.dataIntervalEnd ?? null,
+        nextLogicalDate: next?.logicalDate ?? null,
+      };
+      const key = JSON.stringify(row);
       try {
-        await writeDagSchedule(this.env.CATALOG, {
-          dagId: st.dagId,
-          appliedVersion: st.version,
-          schedule: st.scheduling.schedule?.expression ?? null,
-          timezone: st.scheduling.timezone,
-          paused: st.paused ? 1 : 0,
-          nextRunAt: next?.dataIntervalEnd ?? null,
-          nextLogicalDate: next?.logicalDate ?? null,
-          updatedAt: Date.now(),
-        });
+        if (key !== this.lastProjected) {
+          await writeDagSchedule(this.env.CATALOG, { ...row, updatedAt: Date.now() });
+          this.lastProjected = key;
+        }
         for (const id of backfillIds) {
           const b = this.backfills.get(id);
           if (!b) continue;

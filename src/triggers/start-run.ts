@@ -80,6 +80,6 @@ export async function startRun(env: Env, cmd: StartRunCommand): Promise<StartRun
     ...(cmd.offer === undefined ? {} : { offer: cmd.offer }),
   });
   // A run key (or logical date) naming a run that already ended: its reservation goes at once.
-  if (!created && isFinishedRun(run.status)) await dag.runEnded(cmd.dagId, { runId, eventId: `${runId}:${Math.max(1, run.ends)}`, status: run.status });
+  if (!created && isFinishedRun(run.status)) await dag.forget(cmd.dagId, { runId, eventId: `${runId}:${Math.max(1, run.ends)}`, status: run.status });
   return { kind: created ? "started" : "existing", run, orders };
 }

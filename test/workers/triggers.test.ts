@@ -198,6 +198,17 @@ describe("upstream DAGs", () => {
     expect(await settledRuns("down_b", 1)).toHaveLength(1);
   });
 
+  it("a DAG that starts (or stops) depending on an upstream that already ran is seen at the upstream's next end", async () => {
+    await registerDag("up_early", { tasks: { work: { type: "function", function: "noop" } } });
+    expect((await waitForRun((await trigger("up_early")).runId)).status).toBe("success");
+    await registerDag("down_late", { triggers: [{ type: "dag", dagId: "up_early" }], tasks: echoTrigger(1) });
+    expect((await waitForRun((await trigger("up_early")).runId)).status).toBe("success");
+    expect(await settledRuns("down_late", 1)).toHaveLength(1);
+    await registerDag("down_late", { tasks: echoTrigger(2) });
+    expect((await waitForRun((await trigger("up_early")).runId)).status).toBe("success");
+    expect(await settledRuns("down_late", 1)).toHaveLength(1);
+  });
+
   it("two upstream runs ending together start two downstream runs, one each", async () => {
     await registerDag("up_twin", { tasks: { work: { type: "function", function: "noop" } } });
     await registerDag("down_twin", { triggers: [{ type: "dag", dagId: "up_twin" }], tasks: echoTrigger("{{ trigger.upstream.runId }}") });

@@ -1,6 +1,5 @@
 import { dagFor } from "../../dags/client";
 import { runEventStatement } from "../../db/run-events";
-import { notifyDownstreamDags } from "../../triggers/upstream-runs";
 import type { RunEnded } from "../machine";
 
 /** What a `RunEnded` consumer may use: the catalog, and the run's history writer to share its batch. */
@@ -16,8 +15,8 @@ export interface RunEndedHost {
  * log (`run_events`), keyed by the event id so a repeated delivery is a no-op,
  * written in the same D1 batch as the run's final history (one D1 call for a
  * run's end, not two); then the DAG's object, whose `maxActiveRuns` slot (or
- * backfill's) the run frees. Upstream and dataset triggers and OpenLineage
- * export subscribe here. Delivered at least once: each consumer is idempotent
+ * backfill's) the run frees and which hands the end to the DAGs with a `dag`
+ * trigger on this one. Delivered at least once: each consumer is idempotent
  * by the event id.
  */
 export async function recordRunEnded(host: RunEndedHost, event: RunEnded): Promise<void> {
@@ -36,6 +35,14 @@ export async function recordRunEnded(host: RunEndedHost, event: RunEnded): Promi
       recordedAt: Date.now(),
     }),
   ]);
-  await dagFor(host.env, event.dagId).runEnded(event.dagId, { runId: event.runId, eventId: event.eventId, status: event.status });
-  await notifyDownstreamDags(host.env, event);
+  // The DAG's object frees the run's slot and hands the end to the DAGs triggered by this one.
+  await dagFor(host.env, event.dagId).runEnded(event.dagId, {
+    dagId: event.dagId,
+    runId: event.runId,
+    status: event.status,
+    logicalDate: event.logicalDate,
+    dataIntervalStart: event.dataIntervalStart ?? null,
+    dataIntervalEnd: event.dataIntervalEnd ?? null,
+    eventId: event.eventId,
+  });
 }
