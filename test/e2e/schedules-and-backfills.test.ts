@@ -99,6 +99,7 @@ describe("the backfill form and page", () => {
     expect(await page.getByLabel("To", { exact: true }).getAttribute("aria-invalid")).toBe("true");
     await screenshot(page, "backfill-form-errors");
 
+    await page.getByLabel("From").fill("2026-10-01");
     await page.getByLabel("To", { exact: true }).fill("2026-10-05");
     await page.getByLabel("volume").fill("20");
     await page.getByLabel("Max active runs").fill("2");
