@@ -80,5 +80,15 @@ describe("the datasets page", () => {
     await trigger.getByText(/dataset update/).waitFor();
     expect(await trigger.locator('a[href^="/datasets?uri="]').count()).toBeGreaterThan(0);
     await screenshot(page, "run-dataset-trigger");
+
+    // The consuming DAG's page describes its trigger in words, linking both datasets.
+    await page.goto(`${BASE}/dags/fresh_orders_report`);
+    const triggers = page.getByRole("region", { name: "Triggers" });
+    await triggers.locator('li[data-kind="datasets"]').waitFor();
+    expect(await triggers.locator('li[data-kind="datasets"]').textContent()).toContain("Once d1://daily_orders and d1://orders_raw were all updated");
+    expect(await triggers.locator(`a[href="/datasets?uri=${encodeURIComponent("d1://orders_raw")}"]`).count()).toBe(1);
+    await screenshot(page, "dag-triggers");
+    await page.goto(`${BASE}/dags/after_daily_etl`);
+    await page.getByRole("region", { name: "Triggers" }).locator('li[data-kind="dag"] a[href="/dags/daily_etl"]').waitFor();
   });
 });
