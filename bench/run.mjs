@@ -50,7 +50,7 @@ function parseArgs(argv) {
   }
   for (const s of o.systems) if (!ALL_SYSTEMS[s]) fail(`unknown system "${s}"; known: ${Object.keys(ALL_SYSTEMS).join(", ")}`);
   if (o.workloads) {
-    for (const w of o.workloads) if (!WORKLOAD_ALIASES[w]) fail(`unknown workload "${w}"; known: chain-100, fanout-1000, diamond, runs-200, backfill-1000`);
+    for (const w of o.workloads) if (!WORKLOAD_ALIASES[w]) fail(`unknown workload "${w}"; known: chain-100, fanout-1000, diamond, runs-200, backfill-1000, events-100`);
     o.workloads = o.workloads.map((w) => WORKLOAD_ALIASES[w]);
   }
   o.repeat ??= o.quick ? 1 : 5;
@@ -154,6 +154,7 @@ for (let rep = 1; rep <= opts.repeat; rep++) {
       for (const s of series) {
         if (s.broken || (s.only && !s.only.includes(w.key))) continue;
         if (w.kind === "backfill" && !s.client.backfill) continue;
+        if (w.kind === "events" && !s.client.prepareEvents) continue;
         const entry = { rep, workload: w.label, key: w.key, series: s.label };
         try {
           // What the previous series left running (history writes, instances finishing) must not be timed here.
@@ -183,6 +184,7 @@ function summary(key, m) {
     case "fanout": return `wall ${fmt(m.wall_ms, 0)} ms (inside ${fmt(m.inside_ms, 0)}), RSS +${fmt(m.rss_growth_mb)} MB`;
     case "diamond": return `p50 ${fmt(m.p50_ms)} ms, p95 ${fmt(m.p95_ms)} ms (inside ${fmt(m.p50_inside_ms)} / ${fmt(m.p95_inside_ms)})`;
     case "runs": return `${m.ok_runs}/${m.runs} ok, ${fmt(m.runs_per_s)} runs/s (inside ${fmt(m.runs_per_s_inside)})`;
+    case "events": return `${m.events} events: event → first task started p50 ${fmt(m.p50_ms, 0)} ms, p95 ${fmt(m.p95_ms, 0)} ms`;
     case "backfill": return `answered in ${fmt(m.answer_ms, 0)} ms, ${m.dates} runs created at ${fmt(m.created_per_s)} runs/s, all done in ${fmt(m.done_ms, 0)} ms`;
   }
   return "";
@@ -195,6 +197,7 @@ const METRICS = {
   fanout: [["wall_ms", "wall ms"], ["inside_ms", "wall ms (inside)"], ["inside_from_created_ms", "created→end ms (inside)"], ["rss_growth_mb", "workerd RSS growth MB"], ["rss_peak_mb", "workerd RSS peak MB"]],
   diamond: [["p50_ms", "p50 ms"], ["p95_ms", "p95 ms"], ["p50_inside_ms", "p50 ms (inside)"], ["p95_inside_ms", "p95 ms (inside)"]],
   runs: [["runs_per_s", "runs/s"], ["runs_per_s_inside", "runs/s (inside)"], ["run_p50_inside_ms", "run p50 ms (inside)"], ["ok_runs", "succeeded (min)"]],
+  events: [["p50_ms", "event → run p50 ms"], ["p95_ms", "event → run p95 ms"], ["max_ms", "event → run max ms"]],
   backfill: [["answer_ms", "answer ms"], ["created_per_s", "runs created/s"], ["done_ms", "all done ms"], ["done_per_s", "runs done/s"]],
 };
 // headline metric per workload for ratios, as a time (bigger = slower)
@@ -204,6 +207,7 @@ const RATIO_METRICS = {
   diamond: [["p50_ms", "p50_inside_ms"], "p50"],
   runs: [["runs_per_s", "runs_per_s_inside"], "time/run"],
   backfill: [["answer_ms", "answer_ms"], "answer"],
+  events: [["p50_ms", "p50_ms"], "p50"],
 };
 const PEERS = ["floor-queue", "floor-continuation", "floor-inline", "workflows"];
 
@@ -273,7 +277,7 @@ if (syLabels.length) {
     const head = sy.length > W0 - 2 ? short(sy) : sy; // switchyard-base/dispatched-default
     log(`\n${head}`.padEnd(W0 + 1) + peers.map((p) => cell(short(p))).join(""));
     for (const w of workloads) {
-      if (w.kind === "backfill") continue; // Switchyard only: no peer to compare with
+      if (w.kind === "backfill" || w.kind === "events") continue; // Switchyard only: no peer to compare with
       const name = `${w.label} ${RATIO_METRICS[w.key][1]}`.slice(0, W0 - 2);
       log("  " + name.padEnd(W0 - 2) + peers.map((p) => {
         const r = ratios[sy][p][w.label];

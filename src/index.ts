@@ -8,8 +8,10 @@ import { devApi } from "./api/dev";
 import { datasetsApi } from "./api/datasets";
 import { hooksApi } from "./api/hooks";
 import { notFound, onError } from "./api/errors";
+import { lineageApi, openLineageApi } from "./api/lineage";
 import { poolsApi } from "./api/pools";
 import { runsApi } from "./api/runs";
+import { forwardOpenLineage } from "./lineage/openlineage-forwarder";
 import { consumeTasks } from "./queue/consumer";
 import { consumeEvents } from "./queue/events-consumer";
 import { tickDueDags } from "./triggers/cron-tick";
@@ -37,6 +39,8 @@ const api = app
   .route("/api/backfills", backfillsApi)
   .route("/api/pools", poolsApi)
   .route("/api/datasets", datasetsApi)
+  .route("/api/lineage", lineageApi)
+  .route("/api/openlineage", openLineageApi)
   .route("/api/dev", devApi);
 /** The API's route types: `hc<AppType>` (hono/client) is the web UI's typed client. */
 export type AppType = typeof api;
@@ -53,6 +57,9 @@ export default {
     else await consumeTasks(batch, env);
   },
   async scheduled(controller, env): Promise<void> {
+    // Alongside the tick, not before it: a slow lineage target never delays a schedule.
+    const forwarding = forwardOpenLineage(env).catch((err: unknown) => console.error("OpenLineage forwarding failed", err));
     await tickDueDags(env, controller.scheduledTime);
+    await forwarding;
   },
 } satisfies ExportedHandler<Env>;

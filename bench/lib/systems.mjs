@@ -100,6 +100,21 @@ const TASK_BY_MODE = { control: { type: "empty" }, dispatched: NOOP, "dispatched
  * `baseRef`: run the project as committed at that git ref instead of the working tree (the
  * `switchyard-base` system, for before/after comparisons within one bench run).
  */
+/**
+ * Registers a bench DAG. Its runs are not limited by `maxActiveRuns` (default 16, like Airflow's
+ * `max_active_runs_per_dag`): runs-200 measures orchestration overhead with 200 runs at once, as
+ * a user who wants that would configure it. A base commit older than the field is sent the DAG
+ * without it.
+ */
+async function registerBenchDag(inst, dagId, spec, auth) {
+  try {
+    await call("PUT", `${inst.url}/api/dags/${dagId}`, { ...spec, maxActiveRuns: 10_000 }, auth);
+  } catch (e) {
+    if (e.status !== 400 || !/maxActiveRuns/.test(e.message)) throw e;
+    await call("PUT", `${inst.url}/api/dags/${dagId}`, spec, auth);
+  }
+}
+
 function switchyardSystem(continuation, baseRef) {
   const name = baseRef ? "switchyard-base" : continuation === "on" ? "switchyard" : "switchyard-nocont";
   // Continuation only matters for dispatched tasks; control tasks run in the coordinator. With it off,
@@ -129,7 +144,7 @@ function switchyardSystem(continuation, baseRef) {
         cwd: app,
         logFile: join(dir, "migrations.log"),
       });
-      return startWranglerDev({ name, cwd: app, persistDir: dir, stateDir: state, vars: { API_TOKEN, CONTINUATION: continuation } });
+      return startWranglerDev({ name, cwd: app, persistDir: dir, stateDir: state, vars: { API_TOKEN, CONTINUATION: continuation, DEV_TOOLS: "on" } });
     },
     client(inst, mode) {
       const auth = { authorization: `Bearer ${API_TOKEN}` };
@@ -143,7 +158,7 @@ function switchyardSystem(continuation, baseRef) {
               each: { ...NOOP, dependsOn: ["start"], map: { over: "tasks.start.output" } },
               join: { type: "empty", dependsOn: ["each"] },
             };
-            await call("PUT", `${inst.url}/api/dags/${dagId}`, { tasks: mapped }, auth);
+            await registerBenchDag(inst, dagId, { tasks: mapped }, auth);
             return dagId;
           }
           const tasks = {};
@@ -152,7 +167,7 @@ function switchyardSystem(continuation, baseRef) {
             if (dag.deps[i].length) t.dependsOn = dag.deps[i].map((d) => dag.names[d]);
             tasks[n] = t;
           });
-          await call("PUT", `${inst.url}/api/dags/${dagId}`, { tasks }, auth);
+          await registerBenchDag(inst, dagId, { tasks }, auth);
           return dagId;
         },
         start: async (dagId) => (await call("POST", `${inst.url}/api/dags/${dagId}/runs`, {}, auth)).runId,
@@ -166,6 +181,20 @@ function switchyardSystem(continuation, baseRef) {
                 return (await call("POST", `${inst.url}/api/dags/${dagId}/backfills`, { from: day(from), to: day(to), reprocess: "all", maxActiveRuns: dates }, auth)).backfillId;
               },
               backfillStatus: (id) => call("GET", `${inst.url}/api/backfills/${id}`, undefined, auth),
+            }
+          : {}),
+        // Event triggers (dispatched tasks: the latency ends when the run's first task started on a worker).
+        ...(mode === "dispatched"
+          ? {
+              async prepareEvents(key) {
+                const dagId = `bench-${key}-${mode}`;
+                await call("PUT", `${inst.url}/api/dags/${dagId}`, { triggers: [{ type: "r2", bucket: `bench-${key}` }], tasks: { first: NOOP } }, auth);
+                return { dagId, bucket: `bench-${key}` };
+              },
+              sendEvent: (h, i) =>
+                call("POST", `${inst.url}/api/dev/r2-events`, { account: "bench", action: "PutObject", bucket: h.bucket, object: { key: `in/${Date.now()}-${i}.csv`, size: 1, eTag: `e-${Date.now()}-${i}` }, eventTime: new Date().toISOString() }, auth),
+              eventRuns: async (h) => (await call("GET", `${inst.url}/api/dags/${h.dagId}/runs?limit=500`, undefined, auth)).runs,
+              runView: (runId) => call("GET", `${inst.url}/api/runs/${runId}`, undefined, auth),
             }
           : {}),
         async status(id) {

@@ -27,12 +27,14 @@ export function workloads(quick) {
     { key: "diamond", label: `diamond-x${diamondRuns}`, kind: "sequence", dag: diamondDag(), runs: diamondRuns, pollMs: 5 },
     // 5-task chain a -> b -> c -> d -> e, N runs started at once
     { key: "runs", label: `runs-${runsN}`, kind: "concurrent", dag: { names: ["a", "b", "c", "d", "e"], deps: [[], [0], [1], [2], [3]] }, runs: runsN, pollMs: 100 },
+    // Switchyard only (a series whose client can take events): N R2 notifications, one at a time, each starting a run.
+    { key: "events", label: `events-${q ? 10 : 100}`, kind: "events", dag: { names: ["first"], deps: [[]] }, events: q ? 10 : 100, pollMs: 20 },
     // Switchyard only (a series whose client can backfill): a backfill over N daily dates of a one-task DAG.
     { key: "backfill", label: `backfill-${backfillN}`, kind: "backfill", dag: { names: ["a"], deps: [[]] }, dates: backfillN, pollMs: 20 },
   ];
 }
 
-export const WORKLOAD_ALIASES = { "chain-100": "chain", "fanout-1000": "fanout", "runs-200": "runs", "backfill-1000": "backfill", chain: "chain", fanout: "fanout", diamond: "diamond", runs: "runs", backfill: "backfill" };
+export const WORKLOAD_ALIASES = { "chain-100": "chain", "fanout-1000": "fanout", "runs-200": "runs", "backfill-1000": "backfill", "events-100": "events", events: "events", chain: "chain", fanout: "fanout", diamond: "diamond", runs: "runs", backfill: "backfill" };
 
 class RunFailed extends Error {}
 
@@ -125,6 +127,31 @@ export async function runWorkload(w, inst, client, { timeoutMs }) {
 }
 
 async function measure(w, inst, client, handle, timeoutMs, counter) {
+  if (w.kind === "events") {
+    // Event → run latency: the notification's eventTime (stamped as it is handed to the events queue)
+    // to the moment the run's first task started on a worker, one event at a time.
+    const h = await client.prepareEvents(w.key);
+    const t0 = performance.now();
+    for (let i = 0; i < w.events; i++) {
+      await client.sendEvent(h, i);
+      await sleep(w.pollMs);
+    }
+    let runs = [];
+    for (;;) {
+      runs = await client.eventRuns(h);
+      if (runs.length >= w.events && runs.every((r) => r.status === "success" || r.status === "failed")) break;
+      if (performance.now() - t0 > timeoutMs) throw new RunFailed(`only ${runs.length}/${w.events} event runs done`);
+      await sleep(100);
+    }
+    const lat = [];
+    for (const r of runs) {
+      const view = await client.runView(r.runId);
+      const started = Date.parse(view.tasks[0].startedAt);
+      lat.push(started - Date.parse(r.trigger.detail.object.eventTime));
+    }
+    if (runs.some((r) => r.status !== "success")) throw new RunFailed("an event run failed");
+    return { events: w.events, p50_ms: pct(lat, 50), p95_ms: pct(lat, 95), max_ms: Math.max(...lat) };
+  }
   if (w.kind === "backfill") {
     // The answer (every date planned), then until every date's run exists (created as capacity allows:
     // the backfill's maxActiveRuns is the number of dates), then until every run ended.

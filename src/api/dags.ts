@@ -7,6 +7,7 @@ import { dagFor } from "../dags/client";
 import { backfillsOf } from "../db/backfills";
 import { dagScheduling } from "../scheduling/dag-schedule";
 import { upcomingRuns } from "../scheduling/schedule";
+import { recordVersionLineage } from "../lineage/record-version";
 import { checkTriggers } from "../triggers/check-triggers";
 import { triggerIndexRows } from "../events/trigger-index";
 import { backfillListItem } from "./backfills";
@@ -127,6 +128,7 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
       triggers: (version) => triggerIndexRows(dagId, version, triggers, now),
     });
     if ("conflict" in registered) apiError(409, "conflict", "another version was registered at the same time; retry");
+    if (registered.created) await recordVersionLineage(c.env, dagId, registered.version, result.spec);
     // The DAG's object applies the version's schedule now; if it cannot, the minute tick will.
     try {
       await dagFor(c.env, dagId).sync(dagId);

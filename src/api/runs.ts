@@ -3,7 +3,9 @@ import { validator } from "hono/validator";
 import { z } from "zod";
 import { IdSchema } from "../dag/spec";
 import { hasArtifactRef, resolveOutput } from "../lib/artifacts";
+import { runLineage } from "../db/lineage";
 import { isRunId } from "../lib/ids";
+import { runLineageView } from "../lineage/run-lineage-view";
 import { coordinatorFor } from "../run/client";
 import type { CommandResult } from "../run/coordinator/run-coordinator";
 import { isFinishedRun } from "../run/types";
@@ -53,6 +55,11 @@ export const runsApi = new Hono<{ Bindings: Env }>()
     const run = await coordinatorFor(c.env, runId).view();
     if (!run) apiError(404, "not_found", `no run '${runId}'`);
     return c.json(await withOutputs(c.env, run));
+  })
+  .get("/:runId/lineage", async (c) => {
+    const runId = runIdParam(c.req.param("runId"));
+    if (!(await coordinatorFor(c.env, runId).summary())) apiError(404, "not_found", `no run '${runId}'`);
+    return c.json(runLineageView(runId, await runLineage(c.env.CATALOG, runId)));
   })
   .get("/:runId/attempts", async (c) => {
     const runId = runIdParam(c.req.param("runId"));

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DeclaredLineageSchema } from "../lineage/declared";
 import { OnPausedEventsSchema, TriggersSchema } from "../events/trigger-spec";
 import { IdSchema } from "./id";
 import { ParamsSpecSchema } from "./params";
@@ -42,13 +43,12 @@ export const TriggerRuleSchema = z.enum([
 ]);
 export type TriggerRule = z.infer<typeof TriggerRuleSchema>;
 
-/** Datasets a task reads and writes (URIs such as `d1://DB/orders`), for lineage and dataset triggers. */
-export const DatasetsSchema = z
-  .object({
-    inputs: z.array(z.string().min(1).max(512)).max(100).optional(),
-    outputs: z.array(z.string().min(1).max(512)).max(100).optional(),
-  })
-  .strict();
+/**
+ * Datasets a task reads and writes (`d1://<table>`, `r2://<bucket>/<prefix>`, `https://host/path`), and
+ * optionally its column mappings (`columns`), for lineage and dataset triggers: the lineage core's
+ * `DeclaredLineageSchema`, a superset of the earlier `{ inputs, outputs }` (this name is kept for importers).
+ */
+export const DatasetsSchema = DeclaredLineageSchema;
 
 /** A CEL expression, written bare (`params.volume > 1000000`). */
 export const ExpressionSchema = z.string().min(1).max(10_000);
@@ -91,7 +91,7 @@ const taskBase = {
   /** Per-attempt timeout; an attempt that exceeds it fails and is retried like any failure. */
   timeoutSeconds: z.number().positive().max(900).optional(),
   triggerRule: TriggerRuleSchema.optional(),
-  datasets: DatasetsSchema.optional(),
+  datasets: DeclaredLineageSchema.optional(),
   /**
    * A pool shared across runs and DAGs (Airflow's pools, `PUT /api/pools/{name}`): the task's
    * attempts run only while they hold `poolSlots` of its slots; waiting ones stay `scheduled`.

@@ -21,15 +21,22 @@ import { datasetsMode, upstreamStatuses } from "../events/trigger-spec";
 import { canonicalDatasetUri } from "../lineage/dataset-uri";
 import { logicalDateRunKey, runIdForKey, sha256Hex } from "../lib/ids";
 import type { RunTrigger } from "../run/types";
+import { numberVar } from "../lib/vars";
 import { DagStorage, type BackfillDate } from "./dag-storage";
 import { EventStore, type R2Batch } from "./event-store";
 import { intervalRunInput } from "./run-inputs";
-import { BackfillRequestSchema, type ActiveRun, type Backfill, type BackfillStatus, type DagState, type RunSource } from "./types";
+import { BackfillRequestSchema, type ActiveRun, type Backfill, type BackfillStatus, type DagState, type RunSource, type StoredStartInput } from "./types";
 
 /** The most scheduled runs one wake-up creates (a long catchup goes on at the next). */
 const MAX_CREATED_PER_WAKE = 1_000;
 /** First retry of a run whose coordinator could not be reached, doubling to a minute. */
 const START_RETRY_MS = 1_000;
+/**
+ * A run reserved by a caller that creates it itself is checked after the dispatch lease
+ * (`DISPATCH_LEASE_MS`, 30 s) unless it ended before (most runs do): a caller that died between
+ * the reservation and the creation has its run created by the alarm.
+ */
+const DEFAULT_RESERVATION_CHECK_MS = 30_000;
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -86,6 +93,9 @@ export class DagCoordinator extends DurableObject<Env> {
   /** Projections to write to the catalog (coalesced: one write per ~50 ms however many runs end). */
   private readonly dirty = { dag: false, backfills: new Set<string>() };
   private projecting: Promise<void> | undefined;
+  /** Marks made, and the last mark a finished write covered (a caller waits for its own mark only). */
+  private marked = 0;
+  private written = 0;
   /** The alarm time as last set (null = none), so a wake-up rarely touches the alarm. */
   private alarmAt: number | null | undefined;
   /** The spec of the version scheduled runs use (read from the catalog once per version). */
@@ -141,6 +151,28 @@ export class DagCoordinator extends DurableObject<Env> {
       if (row) await this.retryLater(row);
       throw err;
     }
+  }
+
+  /**
+   * Reserves a triggered run's place under `maxActiveRuns` (manual, a parent's `dag` task): it may
+   * start now, or is to be created `queued`. The caller creates the run itself (one hop instead of
+   * two through this object); the reservation is kept as a run to create, checked after
+   * the dispatch lease unless the run ended before, so a caller that died in between loses
+   * nothing.
+   */
+  async reserve(input: StoredStartInput, source: RunSource = "manual"): Promise<{ queued: boolean }> {
+    if (!this.state || this.state.dagId !== input.dagId || this.state.version < input.dagVersion) {
+      this.apply(input.dagId, input.dagVersion, await this.specJsonOf(input.dagId, input.dagVersion));
+    }
+    const known = this.active.get(input.runId);
+    if (known) return { queued: known.state === "queued" };
+    const queued = this.running("dag") >= this.dag().scheduling.maxActiveRuns;
+    const orderAt = input.logicalDate !== undefined ? Date.parse(input.logicalDate) : Date.now();
+    const row: ActiveRun = { runId: input.runId, source, state: queued ? "queued" : "running", orderAt, pending: "start", retryAt: Date.now() + numberVar(this.env.DISPATCH_LEASE_MS, DEFAULT_RESERVATION_CHECK_MS), minEnd: 1, input };
+    this.active.set(row.runId, row);
+    this.store.writeActive(row);
+    await this.armAlarm();
+    return { queued };
   }
 
   /** A run of this DAG ended (its `RunEnded`, at least once): its slot frees, what waits for one starts. */
@@ -268,11 +300,19 @@ export class DagCoordinator extends DurableObject<Env> {
         }),
       ),
     );
-    // The runs start from the alarm, so this answers at once whatever the window's size.
-    await this.ctx.storage.setAlarm(now);
-    this.alarmAt = now;
-    this.markDirty(backfillId);
-    await this.projected();
+    // Its catalog row first (the API finds a backfill's DAG by it), then the alarm starts its runs
+    // just after this answers, whatever the window's size.
+    await writeBackfill(this.env.CATALOG, {
+      backfillId,
+      dagId,
+      status: backfill.status,
+      requestJson: JSON.stringify(req),
+      countsJson: JSON.stringify(this.store.counts(backfillId)),
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.ctx.storage.setAlarm(now + 20);
+    this.alarmAt = now + 20;
     return { ok: true, backfillId, dryRun: false, dates };
   }
 
@@ -539,7 +579,8 @@ export class DagCoordinator extends DurableObject<Env> {
     this.telling.add(row.runId);
     try {
       if (row.pending === "release") {
-        await coordinatorFor(this.env, row.runId).release();
+        // A run its caller has not created yet (reserved queued) is released once it exists.
+        if ((await coordinatorFor(this.env, row.runId).release()) === null) throw new Error("the run does not exist yet");
         delete row.pending;
         delete row.retryAt;
         this.persist(row);
@@ -620,10 +661,14 @@ export class DagCoordinator extends DurableObject<Env> {
   }
 
   private async specJson(version: number): Promise<string> {
+    return this.specJsonOf(this.dag().dagId, version);
+  }
+
+  private async specJsonOf(dagId: string, version: number): Promise<string> {
     if (this.spec?.version === version) return this.spec.specJson;
-    const row = await dagVersion(catalog(this.env.CATALOG), this.dag().dagId, version);
-    if (!row) throw new Error(`no version ${version} of DAG '${this.dag().dagId}'`);
-    if (version === this.dag().version) this.spec = { version, specJson: row.specJson };
+    const row = await dagVersion(catalog(this.env.CATALOG), dagId, version);
+    if (!row) throw new Error(`no version ${version} of DAG '${dagId}'`);
+    if (version === this.state?.version) this.spec = { version, specJson: row.specJson };
     return row.specJson;
   }
 
@@ -670,6 +715,7 @@ export class DagCoordinator extends DurableObject<Env> {
 
   /** Marks the catalog's copies to rewrite: the DAG's scheduling state, and a backfill's. */
   private markDirty(backfillId?: string): void {
+    this.marked += 1;
     this.dirty.dag = true;
     if (backfillId !== undefined) this.dirty.backfills.add(backfillId);
     this.projecting ??= this.writeProjections().finally(() => {
@@ -677,9 +723,13 @@ export class DagCoordinator extends DurableObject<Env> {
     });
   }
 
-  /** Waits until what is marked has been written (registration and API answers read the catalog next). */
+  /**
+   * Waits until what is marked now has been written (registration and API answers read the catalog
+   * next) — not for marks made later by runs ending meanwhile.
+   */
   private async projected(): Promise<void> {
-    while (this.projecting) await this.projecting;
+    const mark = this.marked;
+    while (this.written < mark && this.projecting) await Promise.race([this.projecting, new Promise((r) => setTimeout(r, 10))]);
   }
 
   /**
@@ -691,6 +741,7 @@ export class DagCoordinator extends DurableObject<Env> {
     await new Promise((r) => setTimeout(r, 50));
     while (this.dirty.dag || this.dirty.backfills.size > 0) {
       const st = this.dag();
+      const covers = this.marked;
       const backfillIds = [...this.dirty.backfills];
       this.dirty.dag = false;
       this.dirty.backfills.clear();
@@ -721,8 +772,10 @@ export class DagCoordinator extends DurableObject<Env> {
         }
       } catch (err) {
         console.error(`DAG ${st.dagId}: writing its state to the catalog failed`, err);
+        this.written = covers;
         return;
       }
+      this.written = covers;
     }
   }
 

@@ -53,6 +53,8 @@ export const runs = sqliteTable(
     index("runs_dag_status_created_idx").on(t.dagId, t.status, t.createdAt, t.runId),
     uniqueIndex("runs_dag_run_key_idx").on(t.dagId, t.runKey).where(sql`run_key IS NOT NULL`),
     index("runs_dag_logical_date_idx").on(t.dagId, t.logicalDate),
+    // The OpenLineage feed reads runs by the time they started.
+    index("runs_started_idx").on(t.startedAt),
   ],
 );
 
@@ -97,6 +99,9 @@ export const taskAttempts = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.runId, t.taskKey, t.attempt] }),
     index("task_attempts_dag_task_idx").on(t.dagId, t.taskId, t.queuedAt),
+    // The OpenLineage feed reads attempts by the time they started and ended.
+    index("task_attempts_started_idx").on(t.startedAt),
+    index("task_attempts_ended_idx").on(t.endedAt),
   ],
 );
 
@@ -122,7 +127,7 @@ export const runEvents = sqliteTable(
     endedAt: integer("ended_at").notNull(),
     recordedAt: integer("recorded_at").notNull(),
   },
-  (t) => [index("run_events_dag_ended").on(t.dagId, t.endedAt)],
+  (t) => [index("run_events_dag_ended").on(t.dagId, t.endedAt), index("run_events_ended_idx").on(t.endedAt)],
 );
 
 /**
@@ -211,3 +216,116 @@ export const datasetEvents = sqliteTable(
   },
   (t) => [index("dataset_events_uri_idx").on(t.uri, t.producedAt), index("dataset_events_run_idx").on(t.runId)],
 );
+
+/*
+ * Lineage (src/lineage, queries in db/lineage.ts). Datasets are URIs (`d1://<table>`,
+ * `task://<dagId>.<taskId>`, `r2://…`, `https://…`); column edges are kept as JSON of the
+ * lineage model (`Lineage`), one document per task version and per attempt: a walk loads the
+ * current graph (one row per task) and walks it in memory with the pure core.
+ */
+
+/**
+ * The static lineage of each task of each DAG version (registration: SQL analysed once per
+ * version, merged with the declared `datasets`). `statement_outputs_json`: each statement's
+ * outputs, so an attempt can attribute D1's `meta.changes` to the datasets it changed.
+ */
+export const taskLineage = sqliteTable(
+  "task_lineage",
+  {
+    dagId: text("dag_id").notNull(),
+    version: integer("version").notNull(),
+    taskId: text("task_id").notNull(),
+    taskType: text("task_type").notNull(),
+    /** `Lineage` (inputs, outputs, edges, needsColumns, complete, reasons). */
+    lineageJson: text("lineage_json").notNull(),
+    statementOutputsJson: text("statement_outputs_json").notNull().default("[]"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.dagId, t.version, t.taskId] })],
+);
+
+/** What one successful attempt read and wrote, with its column edges (completed from PRAGMA). One row per attempt. */
+export const lineageAttempts = sqliteTable(
+  "lineage_attempts",
+  {
+    runId: text("run_id").notNull(),
+    taskKey: text("task_key").notNull(),
+    attempt: integer("attempt").notNull(),
+    dagId: text("dag_id").notNull(),
+    dagVersion: integer("dag_version"),
+    taskId: text("task_id").notNull(),
+    /** `Lineage` as recorded (edges completed where the attempt read the tables' columns). */
+    lineageJson: text("lineage_json").notNull(),
+    /** Columns read with `PRAGMA table_info`: `{ "<uri>": ["col", …] }` (the `schema` facet). */
+    columnsJson: text("columns_json").notNull().default("{}"),
+    recordedAt: integer("recorded_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.taskKey, t.attempt] }),
+    index("lineage_attempts_dag_task_idx").on(t.dagId, t.taskId, t.recordedAt),
+  ],
+);
+
+/**
+ * Datasets each successful attempt read (`role = 'input'`) and wrote (`'output'`): an output
+ * row is the dataset version the attempt produced (run, time, rows changed where D1 reports it).
+ */
+export const lineageDatasets = sqliteTable(
+  "lineage_datasets",
+  {
+    runId: text("run_id").notNull(),
+    taskKey: text("task_key").notNull(),
+    attempt: integer("attempt").notNull(),
+    role: text("role").notNull(),
+    dataset: text("dataset").notNull(),
+    dagId: text("dag_id").notNull(),
+    taskId: text("task_id").notNull(),
+    /** Rows the attempt changed in it (D1's `meta.changes`), or returned for a task's result; null when unknown. */
+    rows: integer("rows"),
+    recordedAt: integer("recorded_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.taskKey, t.attempt, t.role, t.dataset] }),
+    index("lineage_datasets_dataset_idx").on(t.dataset, t.role, t.recordedAt),
+  ],
+);
+
+/**
+ * The current lineage graph: per task of a DAG, the lineage its latest successful attempt
+ * recorded (a newer attempt replaces it, so edges a new version dropped disappear).
+ */
+export const lineageCurrent = sqliteTable(
+  "lineage_current",
+  {
+    dagId: text("dag_id").notNull(),
+    taskId: text("task_id").notNull(),
+    runId: text("run_id").notNull(),
+    taskKey: text("task_key").notNull(),
+    attempt: integer("attempt").notNull(),
+    lineageJson: text("lineage_json").notNull(),
+    recordedAt: integer("recorded_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.dagId, t.taskId] })],
+);
+
+/** Every dataset lineage has seen, with its last writer (`GET /api/lineage/datasets`). */
+export const lineageDatasetCatalog = sqliteTable("lineage_dataset_catalog", {
+  uri: text("uri").primaryKey(),
+  /** The URI's scheme: d1, task, r2, https, … */
+  kind: text("kind").notNull(),
+  lastDagId: text("last_dag_id"),
+  lastTaskId: text("last_task_id"),
+  lastRunId: text("last_run_id"),
+  lastWrittenAt: integer("last_written_at"),
+  /** Rows the last write changed (or returned), where known. */
+  lastRows: integer("last_rows"),
+  firstSeenAt: integer("first_seen_at").notNull(),
+});
+
+/** Where the OpenLineage forwarder (`OPENLINEAGE_URL`) stands in the event feed: one row per target. */
+export const openLineageCursor = sqliteTable("openlineage_cursor", {
+  target: text("target").primaryKey(),
+  /** The feed cursor after the last event the target accepted. */
+  cursor: text("cursor").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

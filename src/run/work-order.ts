@@ -8,6 +8,8 @@ import type { ClaimedRef, RunState } from "./types";
 export interface WorkOrder {
   runId: string;
   dagId: string;
+  /** The DAG version the run started with (lineage looks up the task's static lineage by it). */
+  dagVersion?: number;
   taskKey: string;
   taskId: string;
   mapIndex: number | null;
@@ -39,6 +41,7 @@ export function workOrder(state: RunState, plan: Plan, ref: ClaimedRef): WorkOrd
   return {
     runId: state.run.runId,
     dagId: state.run.dagId,
+    dagVersion: state.run.dagVersion,
     taskKey: t.key,
     taskId: t.taskId,
     mapIndex: t.mapIndex,

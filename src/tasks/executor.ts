@@ -1,4 +1,5 @@
 import type { TaskSpec, TaskType } from "../dag/spec";
+import type { LineageSink } from "../lineage/record-attempt";
 import type { Offer } from "../run/machine";
 import type { WorkOrder } from "../run/work-order";
 
@@ -19,6 +20,8 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Present when the invocation can take the first tasks of runs the attempt starts. */
   runs?: RunStarter;
+  /** Where an executor leaves what lineage records after the attempt succeeded (the `sql` executor: D1's row counts). */
+  lineage?: LineageSink;
 }
 
 /**

@@ -8,6 +8,8 @@ import { ChildRunStarted, executeDag } from "./dag";
 import { specFailure, TaskFailure, toTaskError } from "./errors";
 import { runExecutor, type Executors, type RunStarter } from "./executor";
 import { FUNCTIONS } from "../functions/registry";
+import { recordAttemptLineage, type LineageSink } from "../lineage/record-attempt";
+import { hasLineage } from "../lineage/task-lineage";
 import { createFunctionExecutor } from "./function";
 import { executeHttp } from "./http";
 import { executeSql } from "./sql";
@@ -73,6 +75,7 @@ export async function runAttempt(
     return { ...ref, ok: false, startedAt, endedAt: Date.now(), error: toTaskError(noExecutor(order.task.type)) };
   }
   const controller = new AbortController();
+  const sink: LineageSink = {};
   let expire: (reason: Error) => void = () => undefined;
   const timeout = new Promise<never>((_, reject) => (expire = reject));
   const release = timeouts.add(startedAt + order.timeoutMs, () => {
@@ -95,13 +98,15 @@ export async function runAttempt(
         // Rendering is deterministic on the attempt's inputs: a retry would fail the same way.
         throw specFailure(`template: ${err instanceof Error ? err.message : String(err)}`, "template");
       }
-      const ctx = { env, signal: controller.signal, ...(runs ? { runs } : {}) };
+      const ctx = { env, signal: controller.signal, lineage: sink, ...(runs ? { runs } : {}) };
       return runExecutor(EXECUTORS, task.type, { ...order, task, scope }, ctx) ?? Promise.reject(noExecutor(task.type));
     })();
     const output = await Promise.race([work, timeout]);
     if (output instanceof ChildRunStarted) {
       return { ...ref, ok: true, output: { runId: output.runId }, childRunId: output.runId, waiting: output.wait, startedAt, endedAt: Date.now() };
     }
+    // Outside the timeout's race: the work is done, recording its lineage must not turn it into a failure.
+    if (hasLineage(order.task)) await recordAttemptLineage(env, order, sink);
     const stored = await offloadOutput(
       env.ARTIFACTS,
       inlineLimit(env),

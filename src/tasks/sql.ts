@@ -19,7 +19,7 @@ export function splitStatements(sql: string | string[]): string[] {
  * never SQL text. A template that cannot render fails for good; a failing
  * statement is retried (D1 does not say whether its error would recur).
  */
-export const executeSql: Executor<"sql"> = async (order, { env }) => {
+export const executeSql: Executor<"sql"> = async (order, { env, lineage }) => {
   const statements = splitStatements(order.task.sql);
   if (statements.length === 0) throw specFailure("no SQL statement to run", "sql");
   let rendered: RenderedSql[];
@@ -35,7 +35,10 @@ export const executeSql: Executor<"sql"> = async (order, { env }) => {
       return bindings.length > 0 ? stmt.bind(...bindings) : stmt;
     });
     const results = await env.DB.batch(prepared);
-    return results[results.length - 1]?.results ?? [];
+    const rows = results[results.length - 1]?.results ?? [];
+    // What lineage records once the attempt succeeded: the rows each statement changed, as D1 reports them.
+    if (lineage) lineage.sql = { changes: results.map((r) => (typeof r.meta?.changes === "number" ? r.meta.changes : null)), resultRows: rows.length };
+    return rows;
   } catch (err) {
     throw new TaskFailure(`SQL failed: ${err instanceof Error ? err.message : String(err)}`, "sql");
   }

@@ -6,6 +6,8 @@ import type { SpecIssue } from "../lib/issues";
 import { catalog, latestDagVersion } from "../db/catalog";
 import { logicalDateRunKey, newRunId, runIdForKey } from "../lib/ids";
 import { dagFor } from "../dags/client";
+import { coordinatorFor } from "../run/client";
+import { isFinishedRun } from "../run/types";
 import type { Offer } from "../run/machine";
 import type { RunHeader, RunTrigger } from "../run/types";
 import type { WorkOrder } from "../run/work-order";
@@ -57,19 +59,27 @@ export async function startRun(env: Env, cmd: StartRunCommand): Promise<StartRun
   }
   const runKey = cmd.runKey ?? (dated === undefined ? undefined : logicalDateRunKey(dated.logicalDate));
   const runId = runKey === undefined ? newRunId() : runIdForKey(cmd.dagId, runKey);
-  // Through the DAG's object: it counts the run against maxActiveRuns (created queued when full).
-  const { created, run, orders } = await dagFor(env, cmd.dagId).admit({
+  const stored = {
     runId,
     dagId: cmd.dagId,
     dagVersion: version.version,
-    specJson: version.specJson,
     params: params.params,
     trigger: cmd.trigger,
     ...(runKey === undefined ? {} : { runKey }),
     ...dated,
     ...(cmd.parent === undefined ? {} : { parent: cmd.parent }),
     ...(cmd.depth === undefined ? {} : { depth: cmd.depth }),
+  };
+  // The DAG's object counts the run against maxActiveRuns (queued when full); the run is created here.
+  const dag = dagFor(env, cmd.dagId);
+  const { queued } = await dag.reserve(stored);
+  const { created, run, orders } = await coordinatorFor(env, runId).start({
+    ...stored,
+    specJson: version.specJson,
+    queued,
     ...(cmd.offer === undefined ? {} : { offer: cmd.offer }),
   });
+  // A run key (or logical date) naming a run that already ended: its reservation goes at once.
+  if (!created && isFinishedRun(run.status)) await dag.runEnded(cmd.dagId, { runId, eventId: `${runId}:${Math.max(1, run.ends)}`, status: run.status });
   return { kind: created ? "started" : "existing", run, orders };
 }

@@ -151,6 +151,26 @@ describe("catchup", () => {
   });
 });
 
+describe("a new version", () => {
+  it("a changed schedule takes effect at its next fire time (no catchup of the new intervals); removing it stops scheduling", async () => {
+    await registerDag("reschedule", sleepy(0, { schedule: "@daily", startDate: daysAgo(2), catchup: true }));
+    await watchRuns("reschedule", 2);
+    await registerDag("reschedule", sleepy(0, { schedule: "0 * * * *", startDate: daysAgo(2), catchup: true }));
+    await tick();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await runsOf("reschedule")).toHaveLength(2);
+    const hour = 3_600_000;
+    const status = await dagStatus("reschedule");
+    expect(status.schedule).toBe("0 * * * *");
+    expect(Date.parse(status.nextLogicalDate)).toBe(Math.floor(Date.now() / hour) * hour);
+    expect(Date.parse(status.nextRunAt)).toBe(Math.floor(Date.now() / hour) * hour + hour);
+    await registerDag("reschedule", sleepy(0));
+    const off = await dagStatus("reschedule");
+    expect(off).toMatchObject({ schedule: null, nextRunAt: null });
+    expect((await api("/api/dags")).body.dags.find((d: any) => d.dagId === "reschedule")).toMatchObject({ schedule: null, nextRunAt: null });
+  });
+});
+
 describe("pause", () => {
   it("pause stops scheduled runs and not manual ones; unpause with catchup runs what was missed", async () => {
     await registerDag("pausable", sleepy(0));
@@ -201,6 +221,20 @@ describe("maxActiveRuns", () => {
     expect([ra.status, rb.status, rc.status]).toEqual(["success", "success", "success"]);
     expect(Date.parse(rb.startedAt)).toBeGreaterThanOrEqual(Date.parse(ra.endedAt));
     expect(Date.parse(rc.startedAt)).toBeGreaterThanOrEqual(Date.parse(rb.endedAt));
+  });
+
+  it("a run reserved by a caller that died before creating it is created by the DAG's object (after the dispatch lease)", async () => {
+    await registerDag("reserved_only", sleepy(0));
+    const runId = "0123456789abcdef0123456789abcdef";
+    const dag = dagFor(env, "reserved_only");
+    expect(await dag.reserve({ runId, dagId: "reserved_only", dagVersion: 1, params: {}, trigger: { type: "api" } })).toEqual({ queued: false });
+    expect((await api(`/api/runs/${runId}`)).status).toBe(404);
+    const run = await waitFor(async () => {
+      const res = await api(`/api/runs/${runId}`);
+      return res.status === 200 ? res.body : undefined;
+    }, "the reserved run to be created", 5_000);
+    expect(run.dagId).toBe("reserved_only");
+    expect((await waitForRun(runId)).status).toBe("success");
   });
 
   it("a queued run can be cancelled, and frees its place", async () => {

@@ -198,6 +198,15 @@ describe("upstream DAGs", () => {
     expect(await settledRuns("down_b", 1)).toHaveLength(1);
   });
 
+  it("two upstream runs ending together start two downstream runs, one each", async () => {
+    await registerDag("up_twin", { tasks: { work: { type: "function", function: "noop" } } });
+    await registerDag("down_twin", { triggers: [{ type: "dag", dagId: "up_twin" }], tasks: echoTrigger("{{ trigger.upstream.runId }}") });
+    const [a, b] = await Promise.all([trigger("up_twin"), trigger("up_twin")]);
+    await Promise.all([waitForRun(a.runId), waitForRun(b.runId)]);
+    const runs = await settledRuns("down_twin", 2);
+    expect(runs.map((r) => r.trigger.detail.upstream.runId).sort()).toEqual([a.runId, b.runId].sort());
+  });
+
   it("an unknown upstream DAG and a cycle of DAG triggers are refused with their path", async () => {
     const unknown = await api("/api/dags/cyc_x", { method: "PUT", json: { triggers: [{ type: "webhook", secret: "HOOK_SECRET" }, { type: "dag", dagId: "nope" }], tasks: echoTrigger(1) } });
     expect(unknown.status).toBe(400);
@@ -248,6 +257,19 @@ describe("datasets", () => {
     expect(await runsOf("ds_late")).toHaveLength(0);
     expect((await waitForRun((await trigger("ds_early")).runId)).status).toBe("success");
     expect(await settledRuns("ds_late", 1)).toHaveLength(1);
+  });
+});
+
+describe("event runs and maxActiveRuns", () => {
+  it("event runs beyond maxActiveRuns wait as queued and start in event order", async () => {
+    await registerDag("hook_limited", { maxActiveRuns: 1, triggers: [{ type: "webhook", secret: "HOOK_SECRET" }], tasks: { work: { type: "function", function: "sleep", args: { ms: 300 } } } });
+    const answers = [];
+    for (let n = 1; n <= 3; n++) answers.push(await signedPost("hook_limited", JSON.stringify({ n })));
+    expect(answers.map((a) => [a.status, a.body.status])).toEqual([[201, "running"], [201, "queued"], [201, "queued"]]);
+    const runs = await Promise.all(answers.map((a) => waitForRun(a.body.runId)));
+    expect(runs.map((r) => r.status)).toEqual(["success", "success", "success"]);
+    expect(Date.parse(runs[1].startedAt)).toBeGreaterThanOrEqual(Date.parse(runs[0].endedAt));
+    expect(Date.parse(runs[2].startedAt)).toBeGreaterThanOrEqual(Date.parse(runs[1].endedAt));
   });
 });
 

@@ -1,13 +1,11 @@
-import { readFileSync, readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+/// <reference types="vite/client" />
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import type { RunEvent } from "../../../src/lineage/openlineage";
 
-const dir = fileURLToPath(import.meta.resolve("../../fixtures/openlineage/"));
-const schemas = readdirSync(dir)
-  .filter((f) => f.endsWith(".json"))
-  .map((f) => JSON.parse(readFileSync(`${dir}${f}`, "utf8")) as { $id: string; properties?: Record<string, unknown> });
+// Bundled by vite (no file system), so the same validator runs in Node and inside workerd.
+const modules = import.meta.glob<{ default: { $id: string; properties?: Record<string, unknown> } }>("../../fixtures/openlineage/*.json", { eager: true });
+const schemas = Object.values(modules).map((m) => m.default);
 
 // Not strict: the published schemas use `not: { required: [...] }` over properties they leave undefined.
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
