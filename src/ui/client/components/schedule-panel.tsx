@@ -64,10 +64,12 @@ export function SchedulePanel(props: { dagId: string; status: DagStatus; onStatu
             <th scope="row">Timezone</th>
             <td>{s.timezone}</td>
           </tr>
-          <tr>
-            <th scope="row">Catchup</th>
-            <td>{s.catchup ? "on: missed intervals run, oldest first" : "off: only the latest complete interval"}</td>
-          </tr>
+          {s.schedule !== null ? (
+            <tr>
+              <th scope="row">Catchup</th>
+              <td>{s.catchup ? "on: missed intervals run, oldest first" : "off: only the latest complete interval"}</td>
+            </tr>
+          ) : null}
           <tr>
             <th scope="row">Max active runs</th>
             <td>{s.maxActiveRuns}</td>
