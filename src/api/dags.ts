@@ -169,9 +169,9 @@ export const dagsApi = new Hono<{ Bindings: Env }>()
     const status = await dagFor(c.env, dagId).unpause(dagId);
     return status ? c.json({ dagId, ...status }) : apiError(404, "not_found", `no DAG '${dagId}'`);
   })
-  .get("/:dagId/schedule", async (c) => {
+  .get("/:dagId/schedule", validator("query", (v) => parseOr400(ScheduleQuerySchema, v)), async (c) => {
     const dagId = dagIdParam(c.req.param("dagId"));
-    const q = parseOr400(ScheduleQuerySchema, c.req.query());
+    const q = c.req.valid("query");
     const row = await latestDagVersion(catalog(c.env.CATALOG), dagId);
     if (!row) return apiError(404, "not_found", `no DAG '${dagId}'`);
     const { schedule } = dagScheduling(storedSpec(row.specJson));

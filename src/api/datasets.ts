@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { validator } from "hono/validator";
 import { z } from "zod";
 import { datasetEventsOf, listDatasets } from "../db/dataset-events";
 import { canonicalDatasetUri } from "../lineage/dataset-uri";
@@ -28,9 +29,9 @@ export const datasetsApi = new Hono<{ Bindings: Env }>()
     for (const k of consumers) entry(k.uri).consumers.push(k.dagId);
     return c.json({ datasets: [...byUri.values()].sort((a, b) => a.uri.localeCompare(b.uri)) });
   })
-  .get("/:uri{.+}/events", async (c) => {
+  .get("/:uri{.+}/events", validator("query", (v) => parseOr400(EventsQuerySchema, v)), async (c) => {
     const uri = canonicalDatasetUri(decodeURIComponent(c.req.param("uri")));
-    const q = parseOr400(EventsQuerySchema, c.req.query());
+    const q = c.req.valid("query");
     const rows = await datasetEventsOf(c.env.CATALOG, uri, q.limit ?? 100, q.before === undefined ? undefined : Date.parse(q.before));
     return c.json({
       uri,

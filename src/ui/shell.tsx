@@ -1,4 +1,4 @@
-import type { UiPage } from "./pages";
+import { UI_SECTIONS, type UiPage } from "./pages";
 
 /** Where the client build puts the islands and the stylesheet (served as static assets). */
 export const ASSET_BASE = "/ui";
@@ -31,9 +31,11 @@ export function Shell(props: { page: UiPage; params: Record<string, string> }) {
             Switchyard
           </a>
           <nav aria-label="Main">
-            <a href="/" aria-current={page.section === "dags" ? "page" : undefined}>
-              DAGs
-            </a>
+            {UI_SECTIONS.map((s) => (
+              <a href={s.href} aria-current={page.section === s.section ? "page" : undefined}>
+                {s.text}
+              </a>
+            ))}
           </nav>
           <div id="session" class="session"></div>
         </header>

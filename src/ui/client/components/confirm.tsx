@@ -2,7 +2,7 @@ import type { Child } from "hono/jsx";
 import { useEffect, useRef } from "hono/jsx/dom";
 
 /** A modal confirmation (native `<dialog>`: focus is trapped and Escape cancels). */
-export function Confirm(props: { title: string; children?: Child; confirmLabel: string; onConfirm: () => void; onCancel: () => void }) {
+export function Confirm(props: { title: string; children?: Child; confirmLabel: string; cancelLabel?: string; onConfirm: () => void; onCancel: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
@@ -14,7 +14,7 @@ export function Confirm(props: { title: string; children?: Child; confirmLabel: 
       {props.children}
       <div class="dialog-actions">
         <button type="button" onClick={() => props.onCancel()}>
-          Keep the run as it is
+          {props.cancelLabel ?? "Keep the run as it is"}
         </button>
         <button type="button" class="primary" onClick={() => props.onConfirm()}>
           {props.confirmLabel}

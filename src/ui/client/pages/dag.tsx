@@ -1,16 +1,20 @@
 import { useEffect, useMemo, useState } from "hono/jsx/dom";
 import { gridModel, type GridRunInput } from "../../lib/grid-model";
 import { layoutGraph, readingOrder } from "../../lib/graph-layout";
+import type { DagTriggerSpec } from "../../lib/dag-triggers";
 import { stateLabel } from "../../lib/states";
 import { api, fetchRunView, read } from "../api";
 import { TaskGraph } from "../components/graph";
 import { RunsGrid } from "../components/grid";
+import { BackfillsList, type BackfillItem } from "../components/backfills-list";
+import { DagTriggers } from "../components/dag-triggers";
 import { JsonBlock } from "../components/json-block";
+import { SchedulePanel, type DagStatus } from "../components/schedule-panel";
 import { StateBadge } from "../components/state";
 import { usePoll } from "../live";
 import { mountPage, pageParam } from "../mount";
 
-type Spec = { description?: string; tags?: string[]; tasks: Record<string, { type: string; dependsOn?: string[] }> };
+type Spec = DagTriggerSpec & { description?: string; tags?: string[]; tasks: Record<string, { type: string; dependsOn?: string[] }> };
 type Instance = { taskId: string; mapIndex: number | null; status: string; attempts: number; startedAt: string | null; endedAt: string | null; error: unknown; output: unknown };
 
 const dagId = pageParam("dagid");
@@ -22,6 +26,21 @@ function DagPage() {
   const [selected, setSelected] = useState<{ runId: string; taskId?: string } | null>(null);
   const [instance, setInstance] = useState<Instance | null>(null);
   const [error, setError] = useState("");
+  const [status, setStatus] = useState<DagStatus | null>(null);
+  const [backfills, setBackfills] = useState<BackfillItem[] | null>(null);
+  /** The latest version's spec (what schedules and triggers now), whichever version is shown. */
+  const [latestSpec, setLatestSpec] = useState<Spec | null>(null);
+
+  const loadBackfills = async () => {
+    const body = await read(await api.api.dags[":dagId"].backfills.$get({ param: { dagId } }));
+    setBackfills(body.backfills as BackfillItem[]);
+  };
+  /** The scheduling state (counts move as runs start and end): read with the latest version. */
+  const loadStatus = async () => {
+    const body = await read(await api.api.dags[":dagId"].$get({ param: { dagId }, query: {} }));
+    setStatus(body as unknown as DagStatus);
+    setLatestSpec(body.spec as Spec);
+  };
 
   const fetchVersion = async (version?: number) => {
     const body = await read(
@@ -41,7 +60,11 @@ function DagPage() {
   const loadGrid = async (): Promise<boolean> => {
     const next = await fetchGrid();
     const changed = JSON.stringify(next) !== JSON.stringify(runs);
-    if (changed) setRuns(next);
+    if (changed) {
+      setRuns(next);
+      // Runs started or ended: the counts and the backfills' progress moved too.
+      await Promise.all([loadStatus(), loadBackfills()]);
+    }
     return changed;
   };
 
@@ -50,9 +73,12 @@ function DagPage() {
     void Promise.all([fetchVersion(), fetchGrid()])
       .then(([version, grid]) => {
         showVersion(version);
+        setStatus(version as unknown as DagStatus);
+        setLatestSpec(version.spec as Spec);
         setRuns(grid);
       })
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    void loadBackfills().catch(() => setBackfills([]));
   }, []);
 
   // A mark once structure and state are on screen (read by the e2e timing report).
@@ -100,6 +126,9 @@ function DagPage() {
         </span>
         {dag.spec.tags?.map((t) => <span class="tag">{t}</span>)}
         <div class="actions">
+          <a class="button" href={`/dags/${encodeURIComponent(dagId)}/backfill`}>
+            Backfill…
+          </a>
           <a class="button primary" href={`/dags/${encodeURIComponent(dagId)}/trigger`}>
             Trigger
           </a>
@@ -107,6 +136,10 @@ function DagPage() {
       </div>
       {dag.spec.description ? <p>{dag.spec.description}</p> : null}
       {error ? <p class="error" role="alert">{error}</p> : null}
+      <div class="panels">
+        {status ? <SchedulePanel dagId={dagId} status={status} onStatus={setStatus} /> : null}
+        <DagTriggers dagId={dagId} spec={latestSpec ?? dag.spec} />
+      </div>
 
       <h2 id="graph-h">Task graph</h2>
       <p class="muted small">
@@ -202,6 +235,14 @@ function DagPage() {
         Columns are the {runs?.length ?? 0} newest runs, oldest left; bar height is the run's duration. Cell states:{" "}
         {["success", "running", "up_for_retry", "failed", "upstream_failed", "skipped", "none"].map((s) => stateLabel(s)).join(", ")}.
       </p>
+
+      <div class="section-head">
+        <h2 id="backfills-h">Backfills</h2>
+        <a class="button small-button" href={`/dags/${encodeURIComponent(dagId)}/backfill`}>
+          New backfill…
+        </a>
+      </div>
+      <BackfillsList backfills={backfills} timezone={status?.timezone ?? "UTC"} />
 
       <h2>Versions and spec</h2>
       <div class="field inline">

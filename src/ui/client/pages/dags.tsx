@@ -1,6 +1,9 @@
 import type { Child } from "hono/jsx";
 import { useEffect, useState } from "hono/jsx/dom";
 import { api, read } from "../api";
+import { cronInWords } from "../../lib/dag-triggers";
+import { formatInZone, relativeTime } from "../../lib/time-text";
+import { PauseToggle } from "../components/pause-toggle";
 import { StateSquare } from "../components/state";
 import { usePoll } from "../live";
 import { mountPage } from "../mount";
@@ -10,6 +13,11 @@ interface DagRow {
   version: number;
   description: string | null;
   tags: string[];
+  schedule: string | null;
+  timezone: string;
+  paused: boolean;
+  nextRunAt: string | null;
+  nextLogicalDate: string | null;
 }
 interface RecentRun {
   runId: string;
@@ -17,11 +25,15 @@ interface RecentRun {
   createdAt: string | null;
 }
 
-/**
- * The DAG list's columns, in order. A column is a header and a cell; the schedule, next run and
- * paused columns are added here once `GET /api/dags` returns them.
- */
-const COLUMNS: Array<{ header: string; cell: (d: DagRow, runs: RecentRun[] | undefined) => Child }> = [
+/** What a cell may use besides its DAG: its recent runs, the clock, and a way to change the DAG's row. */
+interface CellContext {
+  runs: RecentRun[] | undefined;
+  now: number;
+  update: (dagId: string, patch: Partial<DagRow>) => void;
+}
+
+/** The DAG list's columns, in order. A column is a header and a cell. */
+const COLUMNS: Array<{ header: string; cell: (d: DagRow, ctx: CellContext) => Child }> = [
   {
     header: "DAG",
     cell: (d) => (
@@ -36,8 +48,51 @@ const COLUMNS: Array<{ header: string; cell: (d: DagRow, runs: RecentRun[] | und
   { header: "Description", cell: (d) => d.description ?? <span class="muted">—</span> },
   { header: "Tags", cell: (d) => d.tags.map((t) => <span class="tag">{t}</span>) },
   {
+    header: "Schedule",
+    cell: (d) =>
+      d.schedule === null ? (
+        <span class="muted small">no schedule</span>
+      ) : (
+        <span class="schedule-cell">
+          <code>{d.schedule}</code>
+          <span class="muted small">
+            {" "}
+            {cronInWords(d.schedule) ?? ""}
+            {d.timezone !== "UTC" ? ` · ${d.timezone}` : ""}
+          </span>
+        </span>
+      ),
+  },
+  {
+    header: "Next run",
+    cell: (d, { now }) =>
+      d.schedule === null ? (
+        <span class="muted small">—</span>
+      ) : d.paused ? (
+        <span class="muted small">none while paused</span>
+      ) : d.nextRunAt === null ? (
+        <span class="muted small">none (schedule ended)</span>
+      ) : (
+        <span class="next-run" title={d.nextRunAt}>
+          {formatInZone(d.nextRunAt, d.timezone)} <span class="muted small">({relativeTime(d.nextRunAt, now)})</span>
+          <br />
+          <span class="muted small">logical date {formatInZone(d.nextLogicalDate, d.timezone, { bare: true })}</span>
+        </span>
+      ),
+  },
+  {
+    header: "State",
+    cell: (d, { update }) => (
+      <PauseToggle
+        dagId={d.dagId}
+        paused={d.paused}
+        onChange={(s) => update(d.dagId, { paused: s.paused, nextRunAt: s.nextRunAt, nextLogicalDate: s.nextLogicalDate })}
+      />
+    ),
+  },
+  {
     header: "Last runs",
-    cell: (_d, runs) =>
+    cell: (_d, { runs }) =>
       runs === undefined ? (
         <span class="muted small">…</span>
       ) : runs.length === 0 ? (
@@ -97,6 +152,8 @@ function DagsPage() {
     })();
   }, []);
 
+  const now = Date.now();
+  const update = (id: string, patch: Partial<DagRow>) => setDags((list) => (list ?? []).map((d) => (d.dagId === id ? { ...d, ...patch } : d)));
   const tags = [...new Set((dags ?? []).flatMap((d) => d.tags))].sort();
   const needle = text.trim().toLowerCase();
   const shown = (dags ?? []).filter(
@@ -153,7 +210,7 @@ function DagsPage() {
             {shown.map((d) => (
               <tr data-dag={d.dagId}>
                 {COLUMNS.map((c) => (
-                  <td>{c.cell(d, runs[d.dagId])}</td>
+                  <td>{c.cell(d, { runs: runs[d.dagId], now, update })}</td>
                 ))}
               </tr>
             ))}

@@ -2,7 +2,10 @@ import { useEffect, useMemo, useState } from "hono/jsx/dom";
 import { ganttGeometry } from "../../lib/gantt";
 import { layoutGraph } from "../../lib/graph-layout";
 import { formatDuration } from "../../lib/grid-model";
+import { describeRunTrigger } from "../../lib/run-trigger";
 import { isFinalRunStatus } from "../../lib/states";
+import { formatInterval, formatInZone } from "../../lib/time-text";
+import { hrefs } from "../../lib/words";
 import { groupTasks } from "../../lib/task-groups";
 import { api, fetchRunSummary, fetchRunView, jsonBody, read, type RunView } from "../api";
 import { Confirm } from "../components/confirm";
@@ -10,6 +13,7 @@ import { Gantt } from "../components/gantt";
 import { TaskGraph } from "../components/graph";
 import { JsonBlock } from "../components/json-block";
 import { StateBadge } from "../components/state";
+import { WordsText } from "../components/words";
 import { usePoll } from "../live";
 import { mountPage, pageParam } from "../mount";
 
@@ -81,6 +85,7 @@ function RunPage() {
   const [run, setRun] = useState<RunView | null>(null);
   const [attempts, setAttempts] = useState<Attempt[]>([]);
   const [spec, setSpec] = useState<Spec | null>(null);
+  const [timezone, setTimezone] = useState("UTC");
   const [action, setAction] = useState<Action | null>(null);
   const [downstream, setDownstream] = useState(true);
   const [message, setMessage] = useState("");
@@ -106,6 +111,7 @@ function RunPage() {
         await api.api.dags[":dagId"].$get({ param: { dagId: view.dagId }, query: { version: view.dagVersion } }),
       );
       setSpec(d.spec as Spec);
+      setTimezone((d as { timezone?: string }).timezone ?? "UTC");
     })().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
 
@@ -171,7 +177,7 @@ function RunPage() {
   const final = isFinalRunStatus(run.status);
   const states: Record<string, { status: string; mapped?: string }> = {};
   for (const g of groups) states[g.task.taskId] = { status: g.task.status, ...(g.progress ? { mapped: g.progress } : {}) };
-  const trigger = run.trigger as { type: string; detail?: unknown };
+  const trigger = describeRunTrigger(run.trigger as { type: string; detail?: Record<string, unknown> }, { timezone });
 
   return (
     <section>
@@ -198,6 +204,11 @@ function RunPage() {
       </div>
       {message ? <p role="status">{message}</p> : null}
       {error ? <p class="error" role="alert">{error}</p> : null}
+      {run.status === "queued" ? (
+        <p class="notice" role="status">
+          Queued: the DAG is at its <code>maxActiveRuns</code>; this run starts when a running one ends (in logical-date order).
+        </p>
+      ) : null}
 
       <table class="kv">
         <tbody>
@@ -209,16 +220,50 @@ function RunPage() {
           </tr>
           <tr>
             <th scope="row">Triggered by</th>
-            <td>
-              {trigger.type}
-              {trigger.detail ? <span class="mono small"> {JSON.stringify(trigger.detail)}</span> : null}
-              {run.runKey ? <span class="muted"> · run key {run.runKey}</span> : null}
+            <td id="run-trigger" data-trigger={run.trigger.type}>
+              <WordsText words={trigger.summary} />
+              {trigger.items.length > 0 ? (
+                <ul class="trigger-items">
+                  {trigger.items.map((w) => (
+                    <li>
+                      <WordsText words={w} />
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+              {run.runKey ? <div class="muted small">run key {run.runKey}</div> : null}
             </td>
           </tr>
+          {run.backfillId ? (
+            <tr>
+              <th scope="row">Backfill</th>
+              <td>
+                <a class="mono" href={hrefs.backfill(run.backfillId)}>
+                  {run.backfillId}
+                </a>
+                {run.trigger.type !== "backfill" ? <span class="muted small"> (reran this date's run)</span> : null}
+              </td>
+            </tr>
+          ) : null}
           <tr>
             <th scope="row">Logical date</th>
-            <td>{run.logicalDate ?? "—"}</td>
+            <td id="run-logical-date">
+              {run.logicalDate ? (
+                <>
+                  {formatInZone(run.logicalDate, timezone)}
+                  {run.ds ? <span class="muted small"> · ds {run.ds}</span> : null}
+                </>
+              ) : (
+                <span class="muted">none (a manual or event run without a date)</span>
+              )}
+            </td>
           </tr>
+          {run.logicalDate ? (
+            <tr>
+              <th scope="row">Data interval</th>
+              <td id="run-data-interval">{formatInterval(run.dataIntervalStart, run.dataIntervalEnd, timezone)}</td>
+            </tr>
+          ) : null}
           <tr>
             <th scope="row">Started</th>
             <td title={run.startedAt ?? ""}>{run.startedAt ? new Date(run.startedAt).toLocaleString() : "not yet"}</td>

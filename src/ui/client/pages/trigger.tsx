@@ -1,44 +1,11 @@
 import { useEffect, useState } from "hono/jsx/dom";
 import type { ParamsSpec } from "../../../dag/params";
 import { issuesByField, paramFields, readParams, type ParamField } from "../../lib/param-form";
+import { ParamControl } from "../components/param-control";
 import { api, ApiError, jsonBody, read } from "../api";
 import { mountPage, pageParam } from "../mount";
 
 const dagId = pageParam("dagid");
-
-function Control(props: { f: ParamField; invalid: boolean; describedBy: string }) {
-  const { f } = props;
-  const common = {
-    id: `param-${f.name}`,
-    name: f.name,
-    "aria-invalid": props.invalid ? "true" : undefined,
-    "aria-describedby": props.describedBy,
-    required: f.required,
-  };
-  switch (f.control) {
-    case "select":
-      return (
-        <select {...common}>
-          {f.required ? null : <option value="">(not set)</option>}
-          {(f.options ?? []).map((o) => (
-            <option value={o.text} selected={o.text === f.initial}>
-              {o.text}
-            </option>
-          ))}
-        </select>
-      );
-    case "checkbox":
-      return <input type="checkbox" {...common} checked={f.initial === true} />;
-    case "number":
-      return <input type="number" inputMode="decimal" {...common} value={String(f.initial)} step={f.step} min={f.min} max={f.max} />;
-    case "date":
-      return <input type="date" {...common} value={String(f.initial)} />;
-    case "json":
-      return <textarea {...common} spellcheck={false}>{String(f.initial)}</textarea>;
-    default:
-      return <input type="text" {...common} value={String(f.initial)} />;
-  }
-}
 
 /** The trigger form, generated from the DAG's params; the API's 400 issues appear next to their field. */
 function TriggerPage() {
@@ -121,7 +88,7 @@ function TriggerPage() {
                   {f.name}
                   {f.required ? <span class="muted"> (required)</span> : null}
                 </label>
-                <Control f={f} invalid={errs.length > 0} describedBy={`${hintId} ${errId}`} />
+                <ParamControl f={f} invalid={errs.length > 0} describedBy={`${hintId} ${errId}`} />
                 <p class="hint" id={hintId}>
                   {f.description ? `${f.description} · ` : ""}
                   {f.hint}
