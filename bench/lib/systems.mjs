@@ -171,8 +171,9 @@ function switchyardSystem(continuation, baseRef) {
           return dagId;
         },
         start: async (dagId) => (await call("POST", `${inst.url}/api/dags/${dagId}/runs`, {}, auth)).runId,
-        // Backfills (control tasks only: what is measured is creating and tracking runs, not running tasks).
-        ...(mode === "control"
+        // Backfills: control tasks (a run ends inside its own creation) and dispatched ones (its task
+        // goes to the queue: creation is measured apart from running).
+        ...(mode === "control" || mode === "dispatched"
           ? {
               async backfill(dagId, dates) {
                 const to = new Date(Date.now() - 86_400_000);
