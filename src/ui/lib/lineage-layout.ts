@@ -51,22 +51,28 @@ export function labelWidth(text: string): number {
   return Math.ceil(text.length * LABEL_CHAR) + 10;
 }
 
+/** What the focused node's second line adds (`lineageSvg` writes it), so its box is wide enough. */
+export const FOCUS_SUFFIX = " · shown";
+
 /** A box wide enough for both of its lines. */
-function boxWidth(n: LineageNodeIn): number {
-  return Math.max(nodeWidth(n.label), nodeWidth(n.sub) - 6);
+function boxWidth(n: LineageNodeIn, focus: string | undefined): number {
+  return Math.max(nodeWidth(n.label), nodeWidth(n.id === focus ? n.sub + FOCUS_SUFFIX : n.sub) - 6);
 }
 
-/** Lays out a lineage graph; edges naming an unknown node are left out. */
-export function layoutLineage(nodes: readonly LineageNodeIn[], edges: readonly LineageEdgeIn[]): LineageLayout {
+/**
+ * Lays out a lineage graph; edges naming an unknown node (or a node itself) are left out. `focus`
+ * is the node the page is about (its box makes room for the mark).
+ */
+export function layoutLineage(nodes: readonly LineageNodeIn[], edges: readonly LineageEdgeIn[], focus?: string): LineageLayout {
   const known = new Map(nodes.map((n) => [n.id, n]));
   const kept = edges.filter((e) => known.has(e.from) && known.has(e.to) && e.from !== e.to);
-  return nodes.length > LARGE_GRAPH ? layeredLineage(nodes, kept) : dagreLineage(nodes, kept);
+  return nodes.length > LARGE_GRAPH ? layeredLineage(nodes, kept) : dagreLineage(nodes, kept, focus);
 }
 
-function dagreLineage(nodes: readonly LineageNodeIn[], edges: readonly LineageEdgeIn[]): LineageLayout {
+function dagreLineage(nodes: readonly LineageNodeIn[], edges: readonly LineageEdgeIn[], focus: string | undefined): LineageLayout {
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: "LR", nodesep: 18, ranksep: 64, edgesep: 10, marginx: 8, marginy: 8 });
-  for (const n of nodes) g.setNode(n.id, { width: boxWidth(n), height: NODE_HEIGHT });
+  for (const n of nodes) g.setNode(n.id, { width: boxWidth(n, focus), height: NODE_HEIGHT });
   edges.forEach((e, i) => g.setEdge(e.from, e.to, { width: labelWidth(e.label), height: LABEL_HEIGHT, labelpos: "c" }, `e${i}`));
   dagre.layout(g);
   const laid: LineageNode[] = nodes.map((n) => {

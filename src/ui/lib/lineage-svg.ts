@@ -1,5 +1,5 @@
 import { escapeHtml } from "./html";
-import { edgePath, labelWidth, type LineageLayout } from "./lineage-layout";
+import { edgePath, FOCUS_SUFFIX, labelWidth, type LineageLayout } from "./lineage-layout";
 
 /**
  * A lineage graph as one SVG string: each node a link (`href` from `hrefOf`, focusable, Enter
@@ -29,7 +29,7 @@ export function lineageSvg(
     out.push(
       `<a class="lnode${focus ? " focus" : ""}" href="${escapeHtml(options.hrefOf(n.id))}" data-node="${escapeHtml(n.id)}" aria-label="${label}${focus ? " (shown)" : ""}"${focus ? ' aria-current="true"' : ""}>` +
         `<g transform="translate(${n.x.toFixed(1)},${n.y.toFixed(1)})"><title>${label}</title><rect width="${n.width}" height="${n.height}" rx="6"/>` +
-        `<text x="10" y="16" class="node-id">${escapeHtml(n.label)}</text><text x="10" y="31" class="node-state">${escapeHtml(focus ? `${n.sub} · shown` : n.sub)}</text></g></a>`,
+        `<text x="10" y="16" class="node-id">${escapeHtml(n.label)}</text><text x="10" y="31" class="node-state">${escapeHtml(focus ? n.sub + FOCUS_SUFFIX : n.sub)}</text></g></a>`,
     );
   }
   out.push("</svg>");

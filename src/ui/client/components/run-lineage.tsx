@@ -66,7 +66,7 @@ export function RunLineage(props: { runId: string; version: string }) {
           <tr>
             <th scope="col">Task</th>
             <th scope="col">Read</th>
-            <th scope="col">Wrote (rows changed)</th>
+            <th scope="col">Wrote</th>
             <th scope="col">Column edges</th>
           </tr>
         </thead>
@@ -85,7 +85,7 @@ export function RunLineage(props: { runId: string; version: string }) {
                 ) : (
                   t.outputs.map((o) => (
                     <div>
-                      <DatasetLink uri={o.dataset} /> <span class="muted small">{o.rowsChanged === null ? "(not counted)" : `(${o.rowsChanged.toLocaleString("en")})`}</span>
+                      <DatasetLink uri={o.dataset} /> <span class="muted small">{o.rowsChanged === null ? "rows not counted" : `${o.rowsChanged.toLocaleString("en")} row${o.rowsChanged === 1 ? "" : "s"} changed`}</span>
                     </div>
                   ))
                 )}

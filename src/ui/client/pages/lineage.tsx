@@ -167,14 +167,14 @@ function LineagePage() {
   const dsLayout = useMemo(() => {
     if (!walk) return null;
     const g = datasetGraph(walk.datasets as DatasetView[], walk.edges as DatasetEdgeView[]);
-    return layoutLineage(g.nodes, g.edges);
+    return layoutLineage(g.nodes, g.edges, walk.dataset);
   }, [walk]);
   const colEdges = (colWalk?.edges ?? []) as ColumnEdgeView[];
   const start = q.dataset !== null && q.column !== null ? { dataset: q.dataset, column: q.column.toLowerCase() } : null;
   const colLayout = useMemo(() => {
     if (!colWalk || !start) return null;
     const g = columnGraph(start, colEdges);
-    return layoutLineage(g.nodes, g.edges);
+    return layoutLineage(g.nodes, g.edges, columnId(start));
   }, [colWalk]);
   const hops = useMemo(() => (start ? columnHops(start, colEdges) : []), [colWalk]);
 
