@@ -65,6 +65,8 @@ describe("the lineage page", () => {
     for (const k of ["IDENTITY", "TRANSFORMATION", "AGGREGATION", "FILTER", "JOIN", "GROUP_BY", "SORT", "WINDOW", "CONDITIONAL"]) expect(legend).toContain(k.toLowerCase().replace("_", " "));
     expect(await path.locator(".truncated").count()).toBe(0);
     await screenshot(page, "lineage");
+    await path.locator("h2").evaluate((h) => h.scrollIntoView());
+    await screenshot(page, "lineage-column-path");
 
     // A depth of 1 cuts the walk, and the page says so.
     await page.getByLabel("Depth (hops)").selectOption("1");

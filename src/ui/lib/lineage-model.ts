@@ -96,9 +96,9 @@ export interface Hop {
 }
 
 /**
- * A column walk's edges in hops from the picked column (breadth first, upstream: against the
- * edges; downstream: along them), each edge once; edges the walk reached some other way come last
- * in their answer order.
+ * A column walk's edges in hops from the picked column, as the API's walk takes them (breadth
+ * first; upstream: against the edges, a column's hop also taking the edges into its dataset's rows
+ * `*`; downstream: along them), each edge once; an edge reached no such way comes last.
  */
 export function columnHops(start: ColumnRef, edges: readonly ColumnEdgeView[], direction: "upstream" | "downstream" = "upstream"): Hop[] {
   const near = (e: ColumnEdgeView) => columnId(direction === "upstream" ? e.to : e.from);
@@ -116,7 +116,9 @@ export function columnHops(start: ColumnRef, edges: readonly ColumnEdgeView[], d
   for (let q = 0; q < queue.length; q++) {
     const node = queue[q] ?? "";
     const l = level.get(node) ?? 0;
-    for (const i of byNear.get(node) ?? []) {
+    // As the API walks (`rows: true`): upstream of a column is also what decided its dataset's rows.
+    const rows = direction === "upstream" && !node.endsWith("#*") ? (byNear.get(`${columnOfId(node).dataset}#*`) ?? []) : [];
+    for (const i of [...(byNear.get(node) ?? []), ...rows]) {
       if (hopOf.has(i)) continue;
       hopOf.set(i, l + 1);
       const next = far(edges[i] as ColumnEdgeView);
@@ -155,9 +157,20 @@ export function columnGraph(start: ColumnRef, edges: readonly ColumnEdgeView[]):
       const r = refs.get(id) ?? columnOfId(id);
       return { id, label: columnText(r.column), sub: r.dataset };
     }),
-    edges: edges.map((e) => ({ from: columnId(e.from), to: columnId(e.to), label: edgeKind(e.type, e.subtype).word, cls: edgeKindClass(e.type, e.subtype) })),
+    edges: [
+      ...edges.map((e) => ({ from: columnId(e.from), to: columnId(e.to), label: edgeKind(e.type, e.subtype).word, cls: edgeKindClass(e.type, e.subtype) })),
+      // What decided a dataset's rows shapes each of its columns: drawn as a "rows" edge from `*`.
+      ...ids.flatMap((id) => {
+        const r = refs.get(id) ?? columnOfId(id);
+        const rowsId = columnId({ dataset: r.dataset, column: "*" });
+        return r.column !== "*" && refs.has(rowsId) ? [{ from: rowsId, to: id, label: ROWS_EDGE_LABEL, cls: "lk-rows" }] : [];
+      }),
+    ],
   };
 }
+
+/** The label of the drawn edge from a dataset's rows (`*`) to each of its columns in a walk. */
+export const ROWS_EDGE_LABEL = "its rows";
 
 /** The kinds a walk's edges use, in the legend's order (the legend lists these first). */
 export function kindsUsed(edges: readonly ColumnEdgeView[]): Set<string> {

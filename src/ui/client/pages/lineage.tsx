@@ -12,6 +12,7 @@ import {
   kindsUsed,
   lineageHref,
   readLineageQuery,
+  ROWS_EDGE_LABEL,
   runsOfGraph,
   truncatedText,
   type ColumnEdgeView,
@@ -81,9 +82,15 @@ function Legend(props: { used: Set<string> }) {
               {k.type} · {k.word}
             </strong>{" "}
             <span class="muted">{k.meaning}</span>
-            {props.used.has(`${k.type}/${k.subtype}`) ? <span class="sr"> (in this walk)</span> : null}
+            {props.used.has(`${k.type}/${k.subtype}`) ? <span class="in-walk">in this walk</span> : null}
           </li>
         ))}
+        <li class="used">
+          <svg width="36" height="10" aria-hidden="true">
+            <line x1="0" y1="5" x2="36" y2="5" class="edge lk-rows" />
+          </svg>
+          <strong>{ROWS_EDGE_LABEL}</strong> <span class="muted">drawn from a dataset's rows (<code>*</code>) to its columns: what decided the rows shapes every column</span>
+        </li>
       </ul>
     </details>
   );
