@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { ROOT, killAllSync, removeTempDirsSync, waitForQuiet } from "./lib/procs.mjs";
 import { ALL_SYSTEMS } from "./lib/systems.mjs";
 import { workloads as allWorkloads, WORKLOAD_ALIASES, runWorkload, warmUp, median } from "./lib/workloads.mjs";
@@ -334,6 +334,15 @@ const result = {
   raw,
   problems,
 };
+// The lineage walk (issue #16): a pure function timed in Node, not on workerd.
+let lineageWalk = null;
+if (!opts.workloads || opts.workloads.includes("lineage")) {
+  const walk = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "bench", "lineage-walk.ts")], { encoding: "utf8" });
+  lineageWalk = walk.status === 0 ? walk.stdout.trim() : `failed: ${walk.stderr.trim().slice(0, 500)}`;
+  log(`\nLineage walk over 10,000 column edges (target: under 50 ms)\n${lineageWalk.replace(/^/gm, "  ")}`);
+}
+result.lineageWalk = lineageWalk;
+
 const outFile = opts.out ?? join(ROOT, "bench", "results", `${new Date(tStart).toISOString().replace(/[:.]/g, "-")}${opts.quick ? "-quick" : ""}.json`);
 mkdirSync(join(outFile, ".."), { recursive: true });
 writeFileSync(outFile, JSON.stringify(result, null, 2) + "\n");

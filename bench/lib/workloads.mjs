@@ -34,7 +34,7 @@ export function workloads(quick) {
   ];
 }
 
-export const WORKLOAD_ALIASES = { "chain-100": "chain", "fanout-1000": "fanout", "runs-200": "runs", "backfill-1000": "backfill", "events-100": "events", events: "events", chain: "chain", fanout: "fanout", diamond: "diamond", runs: "runs", backfill: "backfill" };
+export const WORKLOAD_ALIASES = { "chain-100": "chain", "fanout-1000": "fanout", "runs-200": "runs", "backfill-1000": "backfill", "events-100": "events", events: "events", lineage: "lineage", "lineage-walk": "lineage", chain: "chain", fanout: "fanout", diamond: "diamond", runs: "runs", backfill: "backfill" };
 
 class RunFailed extends Error {}
 

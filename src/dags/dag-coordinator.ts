@@ -27,7 +27,8 @@ import { numberVar } from "../lib/vars";
 import { DagStorage, type BackfillDate } from "./dag-storage";
 import { EventStore, type R2Batch } from "./event-store";
 import { intervalRunInput } from "./run-inputs";
-import { BackfillRequestSchema, type ActiveRun, type Backfill, type BackfillStatus, type DagState, type RunSource, type StoredStartInput } from "./types";
+import { BackfillRequestSchema, type ActiveRun, type Backfill, type BackfillStatus, type DagScheduleStatus, type DagState, type RunSource, type StoredStartInput } from "./types";
+export type { DagScheduleStatus } from "./types";
 
 /** The most scheduled runs one wake-up creates (a long catchup goes on at the next). */
 const MAX_CREATED_PER_WAKE = 1_000;
@@ -44,21 +45,6 @@ const DOWNSTREAM_TTL_MS = 60_000;
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
-/** What `GET /api/dags/{dagId}` shows of a DAG's scheduling. */
-export interface DagScheduleStatus {
-  schedule: string | null;
-  timezone: string;
-  catchup: boolean;
-  paused: boolean;
-  maxActiveRuns: number;
-  nextRunAt: string | null;
-  nextLogicalDate: string | null;
-  activeRuns: number;
-  queuedRuns: number;
-  backfillRuns: number;
-  /** Events kept while paused, to start their runs on unpause. */
-  pausedEvents: number;
-}
 
 export type StartAnswer = { created: boolean; run: RunSummary; orders: WorkOrder[] };
 

@@ -64,3 +64,19 @@ export interface Backfill {
   createdAt: number;
   endedAt?: number;
 }
+
+/** What `GET /api/dags/{dagId}` shows of a DAG's scheduling. */
+export interface DagScheduleStatus {
+  schedule: string | null;
+  timezone: string;
+  catchup: boolean;
+  paused: boolean;
+  maxActiveRuns: number;
+  nextRunAt: string | null;
+  nextLogicalDate: string | null;
+  activeRuns: number;
+  queuedRuns: number;
+  backfillRuns: number;
+  /** Events kept while paused, to start their runs on unpause. */
+  pausedEvents: number;
+}

@@ -228,17 +228,8 @@ export async function currentLineage(d1: D1Database): Promise<CurrentTaskLineage
   });
 }
 
-export interface AttemptLineageRow {
-  runId: string;
-  taskKey: string;
-  attempt: number;
-  dagId: string;
-  dagVersion: number | null;
-  taskId: string;
-  lineage: Lineage;
-  columns: Record<string, string[]>;
-  recordedAt: number;
-}
+/** An attempt's lineage as read back (its row counts live on the dataset versions). */
+export type AttemptLineageRow = Omit<AttemptLineageRecord, "rows">;
 
 const ColumnsSchema = z.record(z.string(), z.array(z.string()));
 

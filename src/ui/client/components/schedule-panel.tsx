@@ -2,22 +2,11 @@ import { useEffect, useState } from "hono/jsx/dom";
 import { cronInWords } from "../../lib/dag-triggers";
 import { formatInZone, relativeTime } from "../../lib/time-text";
 import { api, read } from "../api";
+import type { DagScheduleStatus } from "../../../dags/types";
 import { PauseToggle } from "./pause-toggle";
 
-/** A DAG's scheduling state as `GET /api/dags/{dagId}` and pause/unpause answer it. */
-export interface DagStatus {
-  schedule: string | null;
-  timezone: string;
-  catchup: boolean;
-  paused: boolean;
-  maxActiveRuns: number;
-  nextRunAt: string | null;
-  nextLogicalDate: string | null;
-  activeRuns: number;
-  queuedRuns: number;
-  backfillRuns: number;
-  pausedEvents: number;
-}
+/** A DAG's scheduling state as `GET /api/dags/{dagId}` and pause/unpause answer it (the DAG object's own type). */
+export type DagStatus = DagScheduleStatus;
 
 type Upcoming = { runAt: string; logicalDate: string; dataIntervalStart: string; dataIntervalEnd: string };
 
