@@ -1,5 +1,8 @@
 import { columnText, edgeKindClass, edgeKind } from "./lineage-kinds";
+import { DEFAULT_DEPTH, type LineageQuery } from "./lineage-href";
 import type { LineageEdgeIn, LineageNodeIn } from "./lineage-layout";
+
+export { DEFAULT_DEPTH, lineageHref, type LineageQuery } from "./lineage-href";
 
 /**
  * What the lineage page draws, from the lineage API's answers: the dataset graph's nodes and
@@ -217,17 +220,7 @@ export function truncatedText(t: Truncated, limits: { depth: number; maxDepth: n
   return parts.length === 0 ? null : `Cut short: ${parts.join(", and ")}.`;
 }
 
-/** The page's state in its URL: `/lineage?dataset=<uri>&column=<name>&depth=<n>&direction=<d>`. */
-export interface LineageQuery {
-  dataset: string | null;
-  column: string | null;
-  /** Hops of the dataset graph; null = as far as it goes. */
-  depth: number | null;
-  direction: "both" | "upstream" | "downstream";
-}
-
-export const DEFAULT_DEPTH = 3;
-
+/** The lineage page's state read from its URL's query (`lineageHref` writes it). */
 export function readLineageQuery(search: string): LineageQuery {
   const q = new URLSearchParams(search);
   const dataset = q.get("dataset")?.trim() || null;
@@ -238,14 +231,4 @@ export function readLineageQuery(search: string): LineageQuery {
   const d = q.get("direction");
   const direction = d === "upstream" || d === "downstream" ? d : "both";
   return { dataset, column: dataset === null ? null : column, depth, direction };
-}
-
-/** The URL of a lineage page state (defaults left out). */
-export function lineageHref(q: Partial<LineageQuery> & { dataset: string }): string {
-  const p = new URLSearchParams();
-  p.set("dataset", q.dataset);
-  if (q.column) p.set("column", q.column);
-  if (q.depth !== undefined && q.depth !== DEFAULT_DEPTH) p.set("depth", q.depth === null ? "all" : String(q.depth));
-  if (q.direction && q.direction !== "both") p.set("direction", q.direction);
-  return `/lineage?${p.toString()}`;
 }

@@ -2,7 +2,7 @@
  * Sentences the UI builds from data (what started a run, what starts a DAG): plain text with
  * links in it, as data, so pure code can decide the words and a component only draws them.
  */
-import { lineageHref } from "./lineage-model";
+import { lineageHref } from "./lineage-href";
 
 export type Word = string | { text: string; href?: string; code?: boolean };
 export type Words = Word[];
