@@ -95,6 +95,8 @@ describe("the lineage page", () => {
     expect(await section.locator("ul.read").textContent()).toContain("d1://line_items");
     expect(await section.locator('tr[data-task="enrich"]').textContent()).toMatch(/d1:\/\/orders_enriched \d+ rows changed/);
     expect(await section.locator('tr[data-task="stage_orders"]').textContent()).toContain("rows not counted");
+    await section.evaluate((el) => el.scrollIntoView());
+    await screenshot(page, "run-lineage");
     await section.locator(`ul.written a[href="/lineage?dataset=${encodeURIComponent("d1://orders_enriched")}"]`).click();
     await page.getByRole("group", { name: "Dataset lineage of d1://orders_enriched" }).waitFor();
 
