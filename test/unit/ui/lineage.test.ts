@@ -18,6 +18,7 @@ import {
   type ColumnEdgeView,
   type DatasetEdgeView,
   type DatasetView,
+  type RunLineageColumns,
 } from "../../../src/ui/lib/lineage-model";
 import { lineageSvg } from "../../../src/ui/lib/lineage-svg";
 import { hrefs } from "../../../src/ui/lib/words";
@@ -192,7 +193,7 @@ describe("the dataset graph", () => {
 
 describe("columns of a dataset", () => {
   it("are those runs' edges name on either side and those read from the table, sorted, * last", () => {
-    const run = {
+    const run: RunLineageColumns = {
       tasks: [
         { edges: totalAmount.filter((e) => e.taskId === "enrich"), columns: { "d1://stg_orders": ["order_id", "user_id", "created_at", "user_name"] } },
         { edges: [{ from: col("orders_enriched", "user_name"), to: { dataset: "https://r/o", column: "customer" } }], columns: {} },
