@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "hono/jsx/dom";
-import { columnText, EDGE_KINDS, edgeKind, edgeKindClass } from "../../lib/lineage-kinds";
+import { columnText, edgeKind, edgeKindClass } from "../../lib/lineage-kinds";
 import { layoutLineage } from "../../lib/lineage-layout";
 import {
   columnGraph,
@@ -12,7 +12,6 @@ import {
   kindsUsed,
   lineageHref,
   readLineageQuery,
-  ROWS_EDGE_LABEL,
   runsOfGraph,
   truncatedText,
   type ColumnEdgeView,
@@ -25,6 +24,8 @@ import { lineageSvg } from "../../lib/lineage-svg";
 import { formatInZone, relativeTime } from "../../lib/time-text";
 import { hrefs } from "../../lib/words";
 import { api, ApiError, read } from "../api";
+import { LineageGraph } from "../components/lineage-graph";
+import { LineageLegend } from "../components/lineage-legend";
 import { mountPage } from "../mount";
 
 type DatasetWalk = Awaited<ReturnType<typeof read<Awaited<ReturnType<(typeof api.api.lineage.datasets)[":uri{.+}"]["$get"]>>>>>;
@@ -50,49 +51,6 @@ function Writer(props: { dagId: string; taskId: string; runId: string | null }) 
         )}
       </td>
     </>
-  );
-}
-
-/** A graph drawn by `lineageSvg`; a click on a node moves the page there without a reload. */
-function LineageGraph(props: { svg: string; onPick: (href: string) => void }) {
-  const click = (e: MouseEvent) => {
-    if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
-    const a = (e.target as Element).closest("a.lnode");
-    const href = a?.getAttribute("href");
-    if (!href) return;
-    e.preventDefault();
-    props.onPick(href);
-  };
-  return <div class="graph-scroll lineage-scroll" onClick={click} dangerouslySetInnerHTML={{ __html: props.svg }}></div>;
-}
-
-/** The kinds of column edges: line style and colour, each named, those in this walk first. */
-function Legend(props: { used: Set<string> }) {
-  const kinds = [...EDGE_KINDS].sort((a, b) => Number(props.used.has(`${b.type}/${b.subtype}`)) - Number(props.used.has(`${a.type}/${a.subtype}`)));
-  return (
-    <details class="lineage-legend" open>
-      <summary>Edge kinds (OpenLineage): DIRECT carries values, INDIRECT decides rows or order</summary>
-      <ul>
-        {kinds.map((k) => (
-          <li class={props.used.has(`${k.type}/${k.subtype}`) ? "used" : ""}>
-            <svg width="36" height="10" aria-hidden="true">
-              <line x1="0" y1="5" x2="36" y2="5" class={`edge ${edgeKindClass(k.type, k.subtype)}`} />
-            </svg>
-            <strong>
-              {k.type} · {k.word}
-            </strong>{" "}
-            <span class="muted">{k.meaning}</span>
-            {props.used.has(`${k.type}/${k.subtype}`) ? <span class="in-walk">in this walk</span> : null}
-          </li>
-        ))}
-        <li class="used">
-          <svg width="36" height="10" aria-hidden="true">
-            <line x1="0" y1="5" x2="36" y2="5" class="edge lk-rows" />
-          </svg>
-          <strong>{ROWS_EDGE_LABEL}</strong> <span class="muted">drawn from a dataset's rows (<code>*</code>) to its columns: what decided the rows shapes every column</span>
-        </li>
-      </ul>
-    </details>
   );
 }
 
@@ -442,7 +400,7 @@ function LineagePage() {
                         })}
                         onPick={(href) => go(readLineageQuery(new URL(href, location.origin).search))}
                       />
-                      <Legend used={kindsUsed(colEdges)} />
+                      <LineageLegend used={kindsUsed(colEdges)} />
                       <table class="plain column-path">
                         <caption class="sr">Every hop upstream, nearest first</caption>
                         <thead>
