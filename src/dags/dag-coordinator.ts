@@ -164,8 +164,13 @@ export class DagCoordinator extends DurableObject<Env> {
     const orderAt = input.logicalDate !== undefined ? Date.parse(input.logicalDate) : Date.now();
     const row: ActiveRun = { runId: input.runId, source, state: queued ? "queued" : "running", orderAt, pending: "start", retryAt: Date.now() + numberVar(this.env.DISPATCH_LEASE_MS, DEFAULT_RESERVATION_CHECK_MS), minEnd: 1, input };
     this.active.set(row.runId, row);
-    this.store.writeActive(row);
-    await this.armAlarm();
+    // Written just after answering, so the answer is not held back until the row's write commits (a
+    // Durable Object's output gate). An object lost in that instant forgets the reservation: the run
+    // then simply is not counted (at most one run over the limit per crash), and its end is ignored.
+    setTimeout(() => {
+      if (this.active.get(row.runId) === row) this.store.writeActive(row);
+      void this.armAlarm();
+    }, 0);
     return { queued };
   }
 
