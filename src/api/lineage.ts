@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { validator } from "hono/validator";
 import { z } from "zod";
 import { currentLineage, datasetKind, datasetsByUri, listDatasets, type DatasetCatalogRow } from "../db/lineage";
 import { columnGraphOf, datasetGraphOf, datasetsReached, mentionsDataset, walkDatasetsBoth } from "../lineage/current-graph";
@@ -99,9 +100,10 @@ export const lineageApi = new Hono<{ Bindings: Env }>()
     const counts = await countsOf(c.env, page);
     return c.json({ datasets: page.map((r) => datasetView(r, counts)), nextCursor: rows.length > limit ? (page.at(-1)?.uri ?? null) : null });
   })
-  .get("/datasets/*", async (c) => {
+  // `:uri{.+}` (not `*`) so the typed client can fill it; the handler reads the URI from the raw path.
+  .get("/datasets/:uri{.+}", validator("query", (v) => parseOr400(DatasetWalkQuerySchema, v)), async (c) => {
     const uri = datasetFromPath(c.req.url);
-    const q = parseOr400(DatasetWalkQuerySchema, c.req.query());
+    const q = c.req.valid("query");
     const tasks = await currentLineage(c.env.CATALOG);
     const known = await datasetsByUri(c.env.CATALOG, [uri]);
     if (!known.has(uri) && !mentionsDataset(tasks, uri)) apiError(404, "not_found", `no dataset '${uri}' in the lineage`);
@@ -129,8 +131,8 @@ export const lineageApi = new Hono<{ Bindings: Env }>()
       truncated: walk.truncated,
     });
   })
-  .get("/columns", async (c) => {
-    const q = parseOr400(ColumnWalkQuerySchema, c.req.query());
+  .get("/columns", validator("query", (v) => parseOr400(ColumnWalkQuerySchema, v)), async (c) => {
+    const q = c.req.valid("query");
     const dataset = canonicalDatasetUri(q.dataset);
     const column = q.column.toLowerCase();
     const tasks = await currentLineage(c.env.CATALOG);

@@ -18,6 +18,7 @@ export const UI_SECTIONS = [
   { section: "dags", href: "/", text: "DAGs" },
   { section: "pools", href: "/pools", text: "Pools" },
   { section: "datasets", href: "/datasets", text: "Datasets" },
+  { section: "lineage", href: "/lineage", text: "Lineage" },
 ] as const;
 export type UiSection = (typeof UI_SECTIONS)[number]["section"];
 
@@ -30,4 +31,5 @@ export const UI_PAGES: readonly UiPage[] = [
   { path: "/runs/:runId", entry: "run", title: () => "Run", section: "dags" },
   { path: "/pools", entry: "pools", title: () => "Pools", section: "pools" },
   { path: "/datasets", entry: "datasets", title: () => "Datasets", section: "datasets" },
+  { path: "/lineage", entry: "lineage", title: () => "Lineage", section: "lineage" },
 ];

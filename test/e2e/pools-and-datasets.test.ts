@@ -61,7 +61,8 @@ describe("the datasets page", () => {
     const daily_orders = page.locator('tr[data-uri="d1://daily_orders"]');
     expect(await daily_orders.locator("td").nth(3).textContent()).toContain("daily_etl.load");
 
-    await raw.getByRole("link", { name: "d1://orders_raw" }).click();
+    expect(await raw.getByRole("link", { name: "Lineage of d1://orders_raw" }).getAttribute("href")).toBe(`/lineage?dataset=${encodeURIComponent("d1://orders_raw")}`);
+    await raw.getByRole("link", { name: "d1://orders_raw", exact: true }).click();
     expect(new URL(page.url()).search).toBe(`?uri=${encodeURIComponent("d1://orders_raw")}`);
     const events = page.getByRole("region", { name: "Recent updates of d1://orders_raw" });
     await events.locator(`a[href="/runs/${etl.body.runId}"]`).waitFor();

@@ -76,7 +76,7 @@ describe("the DAG list for the UI", () => {
 
 describe("the UI's HTML shells", () => {
   it("serves each page's shell without a token, with its island, a strict CSP and the path params", async () => {
-    for (const [path, entry] of [["/", "dags"], ["/dags/orders", "dag"], ["/dags/orders/trigger", "trigger"], ["/runs/abc", "run"], ["/dags/orders/backfill", "backfill-new"], ["/backfills/bf_1", "backfill"], ["/pools", "pools"], ["/datasets", "datasets"]] as const) {
+    for (const [path, entry] of [["/", "dags"], ["/dags/orders", "dag"], ["/dags/orders/trigger", "trigger"], ["/runs/abc", "run"], ["/dags/orders/backfill", "backfill-new"], ["/backfills/bf_1", "backfill"], ["/pools", "pools"], ["/datasets", "datasets"], ["/lineage", "lineage"]] as const) {
       const res = await exports.default.fetch(`http://switchyard.test${path}`);
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toContain("text/html");
@@ -89,6 +89,7 @@ describe("the UI's HTML shells", () => {
     const dag = await (await exports.default.fetch("http://switchyard.test/dags/orders")).text();
     expect(dag).toContain('data-dagid="orders"');
     expect(await (await exports.default.fetch("http://switchyard.test/pools")).text()).toContain('<a href="/pools" aria-current="page">');
+    expect(await (await exports.default.fetch("http://switchyard.test/lineage?dataset=d1%3A%2F%2Forders")).text()).toContain('<a href="/lineage" aria-current="page">');
     const escaped = await (await exports.default.fetch("http://switchyard.test/dags/%3Cb%3E")).text();
     expect(escaped).not.toContain("<b>");
   });

@@ -2,6 +2,8 @@
  * Sentences the UI builds from data (what started a run, what starts a DAG): plain text with
  * links in it, as data, so pure code can decide the words and a component only draws them.
  */
+import { lineageHref } from "./lineage-href";
+
 export type Word = string | { text: string; href?: string; code?: boolean };
 export type Words = Word[];
 
@@ -11,6 +13,9 @@ export const hrefs = {
   run: (runId: string) => `/runs/${encodeURIComponent(runId)}`,
   backfill: (backfillId: string) => `/backfills/${encodeURIComponent(backfillId)}`,
   dataset: (uri: string) => `/datasets?uri=${encodeURIComponent(uri)}`,
+  lineage: (uri: string, column?: string) => lineageHref({ dataset: uri, ...(column === undefined ? {} : { column }) }),
+  /** A task's card on its run's page. */
+  task: (runId: string, taskId: string) => `/runs/${encodeURIComponent(runId)}#task-${encodeURIComponent(taskId)}`,
 };
 
 /** Words as plain text (tests, titles, aria-labels). */

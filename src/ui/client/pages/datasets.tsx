@@ -76,6 +76,7 @@ function DatasetsPage() {
               <th scope="col">Updates</th>
               <th scope="col">Producers</th>
               <th scope="col">Consumers</th>
+              <th scope="col">Lineage</th>
             </tr>
           </thead>
           <tbody>
@@ -110,6 +111,11 @@ function DatasetsPage() {
                       </div>
                     ))
                   )}
+                </td>
+                <td>
+                  <a class="lineage-link" href={hrefs.lineage(d.uri)} aria-label={`Lineage of ${d.uri}`}>
+                    lineage
+                  </a>
                 </td>
               </tr>
             ))}

@@ -12,6 +12,7 @@ import { Confirm } from "../components/confirm";
 import { Gantt } from "../components/gantt";
 import { TaskGraph } from "../components/graph";
 import { JsonBlock } from "../components/json-block";
+import { RunLineage } from "../components/run-lineage";
 import { StateBadge } from "../components/state";
 import { WordsText } from "../components/words";
 import { usePoll } from "../live";
@@ -302,6 +303,11 @@ function RunPage() {
 
       <h2>Gantt</h2>
       <Gantt geometry={gantt} width={GANTT_WIDTH} />
+
+      <section aria-labelledby="run-lineage-h">
+        <h2 id="run-lineage-h">Lineage</h2>
+        <RunLineage runId={run.runId} version={`${run.status}|${groups.filter((g) => g.task.status === "success").length}`} />
+      </section>
 
       <h2>Tasks</h2>
       <div class="filters" role="search">
