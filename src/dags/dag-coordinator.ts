@@ -611,6 +611,7 @@ export class DagCoordinator extends DurableObject<Env> {
         if ((await coordinatorFor(this.env, row.runId).release()) === null) throw new Error("the run does not exist yet");
         delete row.pending;
         delete row.retryAt;
+        delete row.failures;
         this.persist(row);
         return;
       }
@@ -632,6 +633,7 @@ export class DagCoordinator extends DurableObject<Env> {
   private async started(row: ActiveRun, answer: StartAnswer): Promise<void> {
     delete row.pending;
     delete row.retryAt;
+    delete row.failures;
     // Only ends after this one count (the run may end, and say so, before the calls below return).
     if (!answer.created) row.minEnd = answer.run.ends + 1;
     this.persist(row);
@@ -662,8 +664,9 @@ export class DagCoordinator extends DurableObject<Env> {
   }
 
   private async retryLater(row: ActiveRun): Promise<void> {
-    const wait = row.retryAt === undefined ? START_RETRY_MS : Math.min(60_000, 2 * Math.max(START_RETRY_MS, row.retryAt - Date.now()));
-    row.retryAt = Date.now() + wait;
+    // 1 s, then doubling to a minute; a reservation's check time is not a failed try.
+    row.failures = (row.failures ?? 0) + 1;
+    row.retryAt = Date.now() + Math.min(60_000, START_RETRY_MS * 2 ** (row.failures - 1));
     row.pending ??= "start";
     this.persist(row);
     await this.armAlarm();

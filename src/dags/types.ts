@@ -18,6 +18,8 @@ export interface ActiveRun {
   /** What the run's coordinator still has to be told: created, or released from `queued`. */
   pending?: "start" | "release";
   retryAt?: number;
+  /** Failed tries to tell the run's coordinator (the retry waits 1 s, doubling to a minute). */
+  failures?: number;
   backfillId?: string;
   /** The first `RunEnded` number that counts (a rerun's earlier ends do not). */
   minEnd: number;
