@@ -3,12 +3,12 @@ import { storedSpec } from "../dag/compiled";
 import { validateRunParams } from "../dag/params";
 import { catalog, dagVersion, latestDagVersion } from "../db/catalog";
 import { writeDagSchedule } from "../db/dag-schedules";
-import { logicalDateHistory, writeBackfill } from "../db/backfills";
+import { logicalDateHistory, writeBackfill, type BackfillRow } from "../db/backfills";
 import type { SpecIssue } from "../lib/issues";
 import { coordinatorFor } from "../run/client";
 import type { StartRunInput } from "../run/rpc";
 import { isFinishedRun, type RunStatus } from "../run/types";
-import type { RunSummary } from "../run/view";
+import { iso, type RunSummary } from "../run/view";
 import type { WorkOrder } from "../run/work-order";
 import { backfillIntervals, datesToRun, type DateHistory } from "../scheduling/backfill-window";
 import { dagScheduling } from "../scheduling/dag-schedule";
@@ -43,7 +43,6 @@ const DEFAULT_RESERVATION_CHECK_MS = 30_000;
 /** How long a DAG object trusts its list of downstream DAGs (registration also tells it when it changes). */
 const DOWNSTREAM_TTL_MS = 60_000;
 
-const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
 
 export type StartAnswer = { created: boolean; run: RunSummary; orders: WorkOrder[] };
@@ -122,10 +121,11 @@ export class DagCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * Starts a triggered run (manual, a parent's `dag` task, an event) under `maxActiveRuns`: at
-   * once when a slot is free, else created `queued`, to start in logical-date order as runs end.
+   * Starts a run this object was handed an event for, under `maxActiveRuns`: at once when a slot
+   * is free, else created `queued`, to start in event order as runs end. (Triggers outside the
+   * object `reserve` instead and create the run themselves.)
    */
-  async admit(input: StartRunInput, source: RunSource = "manual"): Promise<StartAnswer> {
+  private async admit(input: StartRunInput, source: RunSource = "manual"): Promise<StartAnswer> {
     this.apply(input.dagId, input.dagVersion, input.specJson);
     const known = this.active.get(input.runId);
     if (!known) {
@@ -330,15 +330,7 @@ export class DagCoordinator extends DurableObject<Env> {
     );
     // Its catalog row first (the API finds a backfill's DAG by it), then the alarm starts its runs
     // just after this answers, whatever the window's size.
-    await writeBackfill(this.env.CATALOG, {
-      backfillId,
-      dagId,
-      status: backfill.status,
-      requestJson: JSON.stringify(req),
-      countsJson: JSON.stringify(this.store.counts(backfillId)),
-      createdAt: now,
-      updatedAt: now,
-    });
+    await writeBackfill(this.env.CATALOG, this.backfillRow(backfill, now));
     await this.ctx.storage.setAlarm(now + 20);
     this.alarmAt = now + 20;
     return { ok: true, backfillId, dryRun: false, dates };
@@ -744,6 +736,19 @@ export class DagCoordinator extends DurableObject<Env> {
     };
   }
 
+  /** A backfill's catalog row (its projection: what routes `GET /api/backfills/{id}` and lists a DAG's backfills). */
+  private backfillRow(b: Backfill, now: number): BackfillRow {
+    return {
+      backfillId: b.backfillId,
+      dagId: b.dagId,
+      status: b.status,
+      requestJson: JSON.stringify(b.request),
+      countsJson: JSON.stringify(this.store.counts(b.backfillId)),
+      createdAt: b.createdAt,
+      updatedAt: now,
+    };
+  }
+
   /** Marks the catalog's copies to rewrite: the DAG's scheduling state, and a backfill's. */
   private markDirty(backfillId?: string): void {
     this.marked += 1;
@@ -795,15 +800,7 @@ export class DagCoordinator extends DurableObject<Env> {
         for (const id of backfillIds) {
           const b = this.backfills.get(id);
           if (!b) continue;
-          await writeBackfill(this.env.CATALOG, {
-            backfillId: b.backfillId,
-            dagId: b.dagId,
-            status: b.status,
-            requestJson: JSON.stringify(b.request),
-            countsJson: JSON.stringify(this.store.counts(b.backfillId)),
-            createdAt: b.createdAt,
-            updatedAt: Date.now(),
-          });
+          await writeBackfill(this.env.CATALOG, this.backfillRow(b, Date.now()));
         }
       } catch (err) {
         console.error(`DAG ${st.dagId}: writing its state to the catalog failed`, err);

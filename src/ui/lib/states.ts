@@ -1,3 +1,5 @@
+import { TASK_STATUSES } from "../../run/types";
+
 /**
  * One palette for every state, wherever it is drawn (graph nodes, grid cells, Gantt bars, the
  * DAG list's squares): a state's CSS class is `st-<state>` and styles.css gives each class its
@@ -5,21 +7,11 @@
  * so colour is never the only signal.
  */
 
-/** Run, task and attempt states the UI draws, plus `none` for a task with no instance yet. */
-export const UI_STATES = [
-  "none",
-  "pending",
-  "scheduled",
-  "queued",
-  "running",
-  "up_for_retry",
-  "success",
-  "failed",
-  "upstream_failed",
-  "skipped",
-  "cancelled",
-  "abandoned",
-] as const;
+/**
+ * Run, task and attempt states the UI draws (the task statuses include every run status; `abandoned`
+ * is an attempt's), plus `none` for a task with no instance yet.
+ */
+export const UI_STATES = ["none", ...TASK_STATUSES, "abandoned"] as const;
 export type UiState = (typeof UI_STATES)[number];
 
 const KNOWN = new Set<string>(UI_STATES);
